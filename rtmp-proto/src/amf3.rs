@@ -1,0 +1,1 @@
+//! AMF3 (Action Message Format version 3) values, encoder and decoder, with reference tables.

@@ -1,0 +1,1 @@
+//! RTMP chunk streams: the reader (reassembly per chunk stream) and the writer (header compression).

@@ -1,0 +1,1 @@
+//! Media: FLV audio/video tags, legacy and Enhanced RTMP codecs and samples, FLV files.

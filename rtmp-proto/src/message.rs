@@ -1,0 +1,1 @@
+//! RTMP messages: protocol control, user control, command, data, audio, video and aggregate.

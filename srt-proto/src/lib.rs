@@ -1,0 +1,42 @@
+//! SRT (Secure Reliable Transport) as Sans-I/O state machines.
+//!
+//! This crate does no I/O and reads no clock: it decodes and encodes SRT
+//! datagrams, and (in later modules) runs the handshake, ARQ, TSBPD and
+//! congestion control as plain structs driven by inputs and the current
+//! time. Randomness comes in from a seeded generator, so every run can be
+//! replayed.
+//!
+//! # Modules
+//! - [`seq`]: 31-bit packet sequence numbers and 26-bit message numbers,
+//!   wrap-aware.
+//! - [`time`]: the crate's [`time::Instant`] and SRT's 32-bit microsecond
+//!   wire timestamps.
+//! - [`packet`]: the wire format. Decoding is total (any byte slice yields a
+//!   packet or a typed [`packet::DecodeError`], never a panic), encoding is
+//!   exact.
+//! - [`crypto`]: key derivation, key wrap and payload encryption (AES-CTR and
+//!   AES-GCM) as libsrt does them.
+//!
+//! # Panics
+//! Nothing in this crate panics on input from the network.
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod crypto;
+pub mod packet;
+pub mod seq;
+pub mod time;
