@@ -236,3 +236,144 @@ impl KeyPair {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn header(seq: u32, kk: u8) -> [u8; 16] {
+        let mut h = [0u8; 16];
+        h[..4].copy_from_slice(&seq.to_be_bytes());
+        h[4] = 0xc0 | (kk << 3);
+        h
+    }
+
+    fn sek(byte: u8) -> Sek {
+        Sek::from_bytes(&[byte; 16]).unwrap()
+    }
+
+    const SALT: Salt = Salt::new([3; 16]);
+
+    #[test]
+    fn ctr_context_keeps_the_payload_length() {
+        let c = CryptoContext::new(CipherMode::AesCtr, &sek(1), &SALT);
+        let mut buf = alloc::vec![0u8; 100];
+        c.encrypt(&header(5, 1), &mut buf).unwrap();
+        assert_eq!(buf.len(), 100);
+        assert_eq!(c.mode().overhead(), 0);
+    }
+
+    #[test]
+    fn gcm_context_appends_a_tag() {
+        let c = CryptoContext::new(CipherMode::AesGcm(GcmVariant::Srt154), &sek(1), &SALT);
+        let mut buf = alloc::vec![0u8; 100];
+        c.encrypt(&header(5, 1), &mut buf).unwrap();
+        assert_eq!(buf.len(), 100 + c.mode().overhead());
+    }
+
+    #[test]
+    fn ctr_context_uses_the_header_sequence_number_as_packet_index() {
+        let c = CryptoContext::new(CipherMode::AesCtr, &sek(1), &SALT);
+        let raw = CtrCipher::new(&sek(1), &SALT);
+        let mut via_context = alloc::vec![0u8; 64];
+        let mut via_cipher = via_context.clone();
+        c.encrypt(&header(0x0123_4567, 1), &mut via_context)
+            .unwrap();
+        raw.encrypt(0x0123_4567, &mut via_cipher);
+        assert_eq!(via_context, via_cipher);
+    }
+
+    #[test]
+    fn key_pair_decrypts_with_the_slot_the_header_names() {
+        let even = CryptoContext::new(CipherMode::AesCtr, &sek(1), &SALT);
+        let odd = CryptoContext::new(CipherMode::AesCtr, &sek(2), &SALT);
+        let mut pair = KeyPair::new();
+        pair.set(KeyIndex::Even, even.clone());
+        pair.set(KeyIndex::Odd, odd.clone());
+        for (kk, ctx) in [(1, &even), (2, &odd)] {
+            let h = header(9, kk);
+            let mut buf = b"sixteen byte msg".to_vec();
+            ctx.encrypt(&h, &mut buf).unwrap();
+            pair.decrypt(&h, &mut buf).unwrap();
+            assert_eq!(buf, b"sixteen byte msg");
+        }
+    }
+
+    #[test]
+    fn key_pair_refuses_clear_and_reserved_key_bits() {
+        let mut pair = KeyPair::new();
+        pair.install(
+            CipherMode::AesCtr,
+            &SALT,
+            &StreamKeys::Both {
+                even: sek(1),
+                odd: sek(2),
+            },
+        );
+        let mut buf = alloc::vec![0u8; 8];
+        assert_eq!(
+            pair.decrypt(&header(1, 0), &mut buf),
+            Err(DecryptError::NoKeyIndex)
+        );
+        assert_eq!(
+            pair.decrypt(&header(1, 3), &mut buf),
+            Err(DecryptError::NoKeyIndex)
+        );
+    }
+
+    #[test]
+    fn key_pair_reports_a_retired_key() {
+        let mut pair = KeyPair::new();
+        pair.install(
+            CipherMode::AesCtr,
+            &SALT,
+            &StreamKeys::Both {
+                even: sek(1),
+                odd: sek(2),
+            },
+        );
+        pair.remove(KeyIndex::Odd);
+        let mut buf = alloc::vec![0u8; 8];
+        assert_eq!(
+            pair.decrypt(&header(1, 2), &mut buf),
+            Err(DecryptError::KeyNotPresent(KeyIndex::Odd))
+        );
+    }
+
+    #[test]
+    fn key_pair_passes_on_gcm_tag_failures() {
+        let mut pair = KeyPair::new();
+        pair.install(
+            CipherMode::AesGcm(GcmVariant::Srt154),
+            &SALT,
+            &StreamKeys::Even(sek(1)),
+        );
+        let mut buf = alloc::vec![0u8; 40];
+        assert_eq!(
+            pair.decrypt(&header(1, 1), &mut buf),
+            Err(DecryptError::Gcm(GcmError::AuthenticationFailed))
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn decrypt_inverts_encrypt_for_every_mode(
+            mode in prop::sample::select(alloc::vec![
+                CipherMode::AesCtr,
+                CipherMode::AesGcm(GcmVariant::Srt154),
+                CipherMode::AesGcm(GcmVariant::Srt152),
+            ]),
+            key in any::<[u8; 32]>(),
+            seq in 0u32..=0x7fff_ffff,
+            payload in prop::collection::vec(any::<u8>(), 0..1500),
+        ) {
+            let c = CryptoContext::new(mode, &Sek::from_bytes(&key).unwrap(), &SALT);
+            let h = header(seq, 1);
+            let mut buf = payload.clone();
+            c.encrypt(&h, &mut buf).unwrap();
+            c.decrypt(&h, &mut buf).unwrap();
+            prop_assert_eq!(buf, payload);
+        }
+    }
+}
