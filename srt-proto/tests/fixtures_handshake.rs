@@ -324,3 +324,21 @@ fn rendezvous_goes_waveahand_conclusion_agreement_between_two_addresses() {
         .count();
     assert_eq!((with_hsreq, with_hsrsp), (1, 1));
 }
+
+#[test]
+fn extension_flags_of_every_conclusion_match_its_blocks() {
+    let mut checked = 0;
+    for name in CAPTURES {
+        for h in handshakes(name) {
+            if h.hs.handshake_type == HandshakeType::Conclusion && !h.hs.extensions.is_empty() {
+                assert_eq!(
+                    h.hs.extension_flags,
+                    ExtensionFlags::for_extensions(&h.hs.extensions),
+                    "{name}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 2 + 2 + 2 + 1 + 2);
+}

@@ -161,6 +161,24 @@ impl ExtensionFlags {
     pub const fn bits(self) -> u16 {
         self.0
     }
+
+    /// The flags a CONCLUSION carrying `extensions` declares, as libsrt
+    /// sets them: HSREQ for HSREQ/HSRSP, KMREQ for KMREQ/KMRSP, CONFIG for
+    /// SID, CONGESTION, FILTER and GROUP.
+    pub fn for_extensions(extensions: &[HandshakeExtension]) -> Self {
+        extensions.iter().fold(Self(0), |flags, ext| {
+            flags
+                | match ext {
+                    HandshakeExtension::HsReq(_) | HandshakeExtension::HsRsp(_) => Self::HSREQ,
+                    HandshakeExtension::KmReq(_) | HandshakeExtension::KmRsp(_) => Self::KMREQ,
+                    HandshakeExtension::StreamId(_)
+                    | HandshakeExtension::Congestion(_)
+                    | HandshakeExtension::Filter(_)
+                    | HandshakeExtension::Group(_) => Self::CONFIG,
+                    HandshakeExtension::Unknown { .. } => Self(0),
+                }
+        })
+    }
 }
 
 impl core::ops::BitOr for ExtensionFlags {
