@@ -1,0 +1,311 @@
+//! A frame writer: takes codec configurations and samples in any order and
+//! emits tags in the order strict players want.
+//!
+//! # What goes out, and when
+//! - `onMetaData` is the first tag: the one given with
+//!   [`MediaEvent::Metadata`], or else one made from the configurations
+//!   known at that moment (codec ids; AAC sample rate and channels). A
+//!   metadata event after the first tag goes out at once, as an update.
+//! - A track's sequence header (its [`CodecConfig`]) goes out before the
+//!   first sample of that track, and again before the next sample after
+//!   a configuration with different bytes arrives.
+//! - Samples of a codec that needs a configuration (all but legacy codec
+//!   ids and sound formats) are held until it arrives.
+//! - Audio is held until a video configuration is known (when video is
+//!   expected); then all known video configurations go out before the
+//!   first audio tag.
+//! - Holding is bounded: when more than [`FrameWriterConfig::max_held`]
+//!   events are held, or the held events span more than
+//!   [`FrameWriterConfig::max_hold_ms`], the writer stops waiting for video
+//!   (audio flows, without a video codec in the metadata; a video
+//!   configuration that comes later still precedes its first frame), and
+//!   if that is not enough it drops the oldest held events, counting them
+//!   in [`FrameWriter::dropped`].
+//! - Relative order of the events it emits is the order they were pushed.
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+
+use crate::amf0::Value;
+
+use super::MediaError;
+use super::aac::AacConfig;
+use super::codec::{AudioCodec, Codec, MediaKind, TrackId, VideoCodec};
+use super::demux::{CodecConfig, MediaEvent};
+use super::flv::FlvTag;
+use super::metadata::Metadata;
+use super::mux::mux;
+
+/// Limits and expectations of a [`FrameWriter`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameWriterConfig {
+    /// Whether video is expected, so audio waits for a video configuration.
+    pub expect_video: bool,
+    /// How many events may be held at most (default 256).
+    pub max_held: usize,
+    /// How many milliseconds of events may be held at most (default 2000).
+    pub max_hold_ms: u32,
+}
+
+impl Default for FrameWriterConfig {
+    fn default() -> Self {
+        Self {
+            expect_video: true,
+            max_held: 256,
+            max_hold_ms: 2000,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct TrackConfig {
+    config: CodecConfig,
+    sent: bool,
+}
+
+/// Orders configurations, metadata and samples for sending or recording.
+#[derive(Debug, Clone)]
+pub struct FrameWriter {
+    settings: FrameWriterConfig,
+    metadata: Option<Metadata>,
+    metadata_sent: bool,
+    configs: Vec<TrackConfig>,
+    held: VecDeque<MediaEvent>,
+    gave_up_on_video: bool,
+    dropped: u64,
+}
+
+impl Default for FrameWriter {
+    fn default() -> Self {
+        Self::new(FrameWriterConfig::default())
+    }
+}
+
+impl FrameWriter {
+    /// A writer with these settings.
+    pub fn new(settings: FrameWriterConfig) -> Self {
+        Self {
+            settings,
+            metadata: None,
+            metadata_sent: false,
+            configs: Vec::new(),
+            held: VecDeque::new(),
+            gave_up_on_video: false,
+            dropped: 0,
+        }
+    }
+
+    /// Events dropped because the hold limits were exceeded.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Events currently held.
+    pub fn held(&self) -> usize {
+        self.held.len()
+    }
+
+    /// Whether the writer stopped waiting for a video configuration.
+    pub fn gave_up_on_video(&self) -> bool {
+        self.gave_up_on_video
+    }
+
+    /// Takes one event; appends to `out` every tag that can go out now.
+    pub fn push(&mut self, event: MediaEvent, out: &mut Vec<FlvTag>) -> Result<(), MediaError> {
+        match event {
+            MediaEvent::Metadata(m) => {
+                if self.metadata_sent {
+                    out.push(mux(&MediaEvent::Metadata(m.clone()))?);
+                }
+                self.metadata = Some(m);
+            }
+            MediaEvent::Codec(c) => self.set_config(c),
+            other => self.held.push_back(other),
+        }
+        self.pump(out)?;
+        self.enforce_limits(out)
+    }
+
+    /// End of stream: stops waiting for video, emits what can go out and
+    /// drops (and counts) samples whose configuration never came.
+    pub fn finish(&mut self, out: &mut Vec<FlvTag>) -> Result<(), MediaError> {
+        self.gave_up_on_video = true;
+        self.pump(out)?;
+        self.dropped = self.dropped.saturating_add(self.held.len() as u64);
+        self.held.clear();
+        Ok(())
+    }
+
+    fn set_config(&mut self, c: CodecConfig) {
+        let kind = c.codec.kind();
+        match self
+            .configs
+            .iter_mut()
+            .find(|t| t.config.track == c.track && t.config.codec.kind() == kind)
+        {
+            Some(t) => {
+                if t.config.config != c.config
+                    || t.config.codec != c.codec
+                    || t.config.mpeg2ts != c.mpeg2ts
+                {
+                    t.sent = false;
+                }
+                t.config = c;
+            }
+            // At most 2 x 256 entries: one per media kind and track id.
+            None => self.configs.push(TrackConfig {
+                config: c,
+                sent: false,
+            }),
+        }
+    }
+
+    fn config_index(&self, kind: MediaKind, track: TrackId) -> Option<usize> {
+        self.configs
+            .iter()
+            .position(|t| t.config.track == track && t.config.codec.kind() == kind)
+    }
+
+    fn video_gate_open(&self) -> bool {
+        !self.settings.expect_video
+            || self.gave_up_on_video
+            || self
+                .configs
+                .iter()
+                .any(|t| t.config.codec.kind() == MediaKind::Video)
+    }
+
+    fn ready(&self, e: &MediaEvent) -> bool {
+        let (kind, track, needs) = match e {
+            MediaEvent::Sample(s) => (s.codec.kind(), s.track, needs_config(s.codec)),
+            MediaEvent::SequenceEnd { track, codec, .. } => (codec.kind(), *track, false),
+            MediaEvent::AudioChannels { track, .. } => (MediaKind::Audio, *track, false),
+            MediaEvent::VideoMetadata { track, .. } => (MediaKind::Video, *track, false),
+            _ => (MediaKind::Video, TrackId(0), false),
+        };
+        if needs && self.config_index(kind, track).is_none() {
+            return false;
+        }
+        kind == MediaKind::Video || self.video_gate_open()
+    }
+
+    fn pump(&mut self, out: &mut Vec<FlvTag>) -> Result<(), MediaError> {
+        while let Some(front) = self.held.front() {
+            if !self.ready(front) {
+                break;
+            }
+            let Some(e) = self.held.pop_front() else {
+                break;
+            };
+            self.emit_metadata(out)?;
+            let (kind, track) = match &e {
+                MediaEvent::Sample(s) => (s.codec.kind(), Some(s.track)),
+                MediaEvent::SequenceEnd { track, codec, .. } => (codec.kind(), Some(*track)),
+                MediaEvent::AudioChannels { .. } => (MediaKind::Audio, None),
+                _ => (MediaKind::Video, None),
+            };
+            if kind == MediaKind::Audio {
+                // Video configurations precede the first audio tag.
+                self.emit_configs(out, |c| c.codec.kind() == MediaKind::Video)?;
+            }
+            if let Some(track) = track {
+                self.emit_configs(out, |c| c.codec.kind() == kind && c.track == track)?;
+            }
+            out.push(mux(&e)?);
+        }
+        Ok(())
+    }
+
+    fn emit_configs(
+        &mut self,
+        out: &mut Vec<FlvTag>,
+        pick: impl Fn(&CodecConfig) -> bool,
+    ) -> Result<(), MediaError> {
+        for t in self
+            .configs
+            .iter_mut()
+            .filter(|t| !t.sent && pick(&t.config))
+        {
+            out.push(mux(&MediaEvent::Codec(t.config.clone()))?);
+            t.sent = true;
+        }
+        Ok(())
+    }
+
+    fn emit_metadata(&mut self, out: &mut Vec<FlvTag>) -> Result<(), MediaError> {
+        if self.metadata_sent {
+            return Ok(());
+        }
+        let m = match &self.metadata {
+            Some(m) => m.clone(),
+            None => self.synthesize_metadata(),
+        };
+        out.push(mux(&MediaEvent::Metadata(m))?);
+        self.metadata_sent = true;
+        Ok(())
+    }
+
+    fn synthesize_metadata(&self) -> Metadata {
+        let mut props = Value::ecma_array::<&str, Value<'static>>([]);
+        let default = |kind| {
+            self.configs
+                .iter()
+                .filter(|t| t.config.codec.kind() == kind)
+                .min_by_key(|t| t.config.track)
+        };
+        if let Some(Codec::Video(v)) = default(MediaKind::Video).map(|t| t.config.codec) {
+            props.set("videocodecid", v.metadata_id());
+        }
+        if let Some(t) = default(MediaKind::Audio) {
+            if let Codec::Audio(a) = t.config.codec {
+                props.set("audiocodecid", a.metadata_id());
+                if a == AudioCodec::Aac {
+                    if let Ok(asc) = AacConfig::parse(&t.config.config) {
+                        props.set("audiosamplerate", f64::from(asc.sample_rate));
+                        if let Some(ch) = asc.channels() {
+                            props.set("stereo", ch >= 2);
+                        }
+                    }
+                }
+            }
+        }
+        Metadata::new(0, props)
+    }
+
+    fn enforce_limits(&mut self, out: &mut Vec<FlvTag>) -> Result<(), MediaError> {
+        if self.over_limits() && !self.gave_up_on_video {
+            self.gave_up_on_video = true;
+            self.pump(out)?;
+        }
+        while self.over_limits() {
+            self.held.pop_front();
+            self.dropped = self.dropped.saturating_add(1);
+            self.pump(out)?;
+        }
+        Ok(())
+    }
+
+    fn over_limits(&self) -> bool {
+        if self.held.len() > self.settings.max_held {
+            return true;
+        }
+        match (self.held.front(), self.held.back()) {
+            (Some(a), Some(b)) => {
+                b.timestamp().wrapping_sub(a.timestamp()) > self.settings.max_hold_ms
+                    && b.timestamp() >= a.timestamp()
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Whether a codec's samples are undecodable without a sequence header.
+fn needs_config(codec: Codec) -> bool {
+    !matches!(
+        codec,
+        Codec::Video(VideoCodec::Legacy(_))
+            | Codec::Audio(
+                AudioCodec::Legacy(_) | AudioCodec::Mp3 | AudioCodec::Ac3 | AudioCodec::Eac3
+            )
+    )
+}
