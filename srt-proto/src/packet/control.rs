@@ -25,8 +25,9 @@
 //! decode to the same value. Unknown types and user-defined subtypes decode
 //! to [`ControlBody::Unknown`], which keeps every byte.
 
+use super::ext::KmResponse;
 use super::handshake::Handshake;
-use super::km::KeyMaterial;
+use super::km::{KeyMaterial, KmState};
 use super::loss_list::LossList;
 use super::{DecodeError, HEADER_LEN, header_words, put_u32};
 use crate::seq::{MsgNumber, SeqNumber, SeqRange};
@@ -114,8 +115,11 @@ pub enum ControlBody {
     SrtHandshakeResponse(Bytes),
     /// User-defined (0x7FFF) subtype 3, `SRT_CMD_KMREQ`: key material.
     KeyMaterialRequest(Box<KeyMaterial>),
-    /// User-defined (0x7FFF) subtype 4, `SRT_CMD_KMRSP`.
-    KeyMaterialResponse(KmResponse),
+    /// User-defined (0x7FFF) subtype 4, `SRT_CMD_KMRSP`: the key material
+    /// echoed back, or a one-word KM state when the responder could not use
+    /// the request (that word is little-endian on the wire, as libsrt sends
+    /// it; see [`KmResponse::Error`]).
+    KeyMaterialResponse(Box<KmResponse>),
     /// A control type, or user-defined subtype, this crate does not know.
     /// Encodes back exactly as received. Constructing one with a known
     /// `control_type` (or a known user-defined subtype) makes a packet that
@@ -332,22 +336,6 @@ impl DropRequest {
     }
 }
 
-/// The CIF of a KMRSP: the key material echoed back, or a one-word error
-/// state when the responder could not use the request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KmResponse {
-    /// The responder's key material (libsrt echoes the request).
-    KeyMaterial(Box<KeyMaterial>),
-    /// A 4-byte CIF: the responder's KM state (libsrt `SRT_KM_STATE`, e.g.
-    /// 3 = no secret, 4 = bad secret). libsrt pre-swaps KM words, so on a
-    /// little-endian host this word goes out little-endian; it is read and
-    /// written that way here.
-    Error {
-        /// The KM state word.
-        state: u32,
-    },
-}
-
 impl ControlBody {
     /// The 15-bit control type.
     pub fn control_type(&self) -> u16 {
@@ -407,9 +395,11 @@ impl ControlBody {
             Self::SrtHandshakeRequest(cif)
             | Self::SrtHandshakeResponse(cif)
             | Self::Unknown { cif, .. } => cif.len(),
-            Self::KeyMaterialRequest(km)
-            | Self::KeyMaterialResponse(KmResponse::KeyMaterial(km)) => km.encoded_len(),
-            Self::KeyMaterialResponse(KmResponse::Error { .. }) => 4,
+            Self::KeyMaterialRequest(km) => km.encoded_len(),
+            Self::KeyMaterialResponse(rsp) => match &**rsp {
+                KmResponse::KeyMaterial(km) => km.encoded_len(),
+                KmResponse::Error(_) => 4,
+            },
         }
     }
 
@@ -430,11 +420,11 @@ impl ControlBody {
             Self::SrtHandshakeRequest(cif)
             | Self::SrtHandshakeResponse(cif)
             | Self::Unknown { cif, .. } => out.extend_from_slice(cif),
-            Self::KeyMaterialRequest(km)
-            | Self::KeyMaterialResponse(KmResponse::KeyMaterial(km)) => km.encode(out),
-            Self::KeyMaterialResponse(KmResponse::Error { state }) => {
-                out.extend_from_slice(&state.to_le_bytes());
-            }
+            Self::KeyMaterialRequest(km) => km.encode(out),
+            Self::KeyMaterialResponse(rsp) => match &**rsp {
+                KmResponse::KeyMaterial(km) => km.encode(out),
+                KmResponse::Error(state) => out.extend_from_slice(&state.to_u32().to_le_bytes()),
+            },
         }
     }
 }
@@ -481,12 +471,12 @@ impl ControlPacket {
                 SUBTYPE_KMREQ => {
                     ControlBody::KeyMaterialRequest(Box::new(KeyMaterial::decode(&cif)?))
                 }
-                SUBTYPE_KMRSP => ControlBody::KeyMaterialResponse(match *cif {
-                    [a, b, c, d] => KmResponse::Error {
-                        state: u32::from_le_bytes([a, b, c, d]),
-                    },
-                    _ => KmResponse::KeyMaterial(Box::new(KeyMaterial::decode(&cif)?)),
-                }),
+                SUBTYPE_KMRSP => ControlBody::KeyMaterialResponse(Box::new(match *cif {
+                    [a, b, c, d] => {
+                        KmResponse::Error(KmState::from_u32(u32::from_le_bytes([a, b, c, d])))
+                    }
+                    _ => KmResponse::KeyMaterial(KeyMaterial::decode(&cif)?),
+                })),
                 _ => ControlBody::Unknown {
                     control_type,
                     subtype,
@@ -751,7 +741,7 @@ pub(crate) mod tests {
         let p = decode_hex(h).unwrap();
         assert_eq!(
             p.body,
-            ControlBody::KeyMaterialResponse(KmResponse::Error { state: 4 })
+            ControlBody::KeyMaterialResponse(Box::new(KmResponse::Error(KmState::BadSecret)))
         );
         assert_eq!(encode_hex(&p), h);
     }
@@ -790,6 +780,20 @@ pub(crate) mod tests {
         "00000005000000013e3b824c000005dc00002000ffffffff3baf3146fe1366ce0100007f0000000000000000000000000002000300010501000000bf00780078",
     ];
 
+    /// Key material libsrt sent in the AES-128 and AES-256 captures.
+    const LIBSRT_KM: [&str; 2] = [
+        "12202901000000000200020000000404b84dc3eb10344fc90a40f5692323b50b8161923a334b8d536b66a39099b284cfbd481025c0fe38f0",
+        "12202901000000000200020000000408ba126d648086b43001324102dc301e39f6df0424774855edb99a97a045ada8c48976bf93808ab2a34ebff4519bb0c6ed6e95375702d5ce00",
+    ];
+
+    #[test]
+    fn kmreq_carries_libsrt_key_material_byte_exact() {
+        let h = alloc::format!("ffff0003000000000000000100000002{}", LIBSRT_KM[0]);
+        let p = decode_hex(&h).unwrap();
+        assert!(matches!(p.body, ControlBody::KeyMaterialRequest(_)));
+        assert_eq!(encode_hex(&p), h);
+    }
+
     pub(crate) fn arb_control_packet() -> impl Strategy<Value = ControlPacket> {
         let u = any::<u32>;
         let seq = || (0..=SeqNumber::MAX).prop_map(SeqNumber::new);
@@ -812,48 +816,61 @@ pub(crate) mod tests {
                 })
             }),
         ];
-        let body = prop_oneof![
-            prop::sample::select(&LIBSRT_HANDSHAKE_CIFS[..]).prop_map(|h| {
-                ControlBody::Handshake(Box::new(
-                    Handshake::decode(&hex::decode(h).unwrap()).unwrap(),
-                ))
-            }),
-            Just(ControlBody::KeepAlive),
-            (u(), seq(), info).prop_map(|(ack_number, ack_seq, info)| ControlBody::Ack(Ack {
-                ack_number,
-                ack_seq,
-                info
-            })),
-            arb_loss_list().prop_map(ControlBody::Nak),
-            Just(ControlBody::CongestionWarning),
-            Just(ControlBody::Shutdown),
-            u().prop_map(|ack_number| ControlBody::AckAck { ack_number }),
-            (0..=MsgNumber::MAX, seq(), seq()).prop_map(|(m, first, last)| {
-                ControlBody::DropRequest(DropRequest {
-                    msg_number: MsgNumber::new(m),
-                    first,
-                    last,
-                })
-            }),
-            u().prop_map(|code| ControlBody::PeerError { code }),
-            bytes().prop_map(ControlBody::SrtHandshakeRequest),
-            bytes().prop_map(ControlBody::SrtHandshakeResponse),
-            u().prop_map(|state| ControlBody::KeyMaterialResponse(KmResponse::Error { state })),
-            (0x0009u16..0x7FFF, any::<u16>(), u(), bytes()).prop_map(
-                |(control_type, subtype, info, cif)| ControlBody::Unknown {
-                    control_type,
+        let body =
+            prop_oneof![
+                prop::sample::select(&LIBSRT_HANDSHAKE_CIFS[..]).prop_map(|h| {
+                    ControlBody::Handshake(Box::new(
+                        Handshake::decode(&hex::decode(h).unwrap()).unwrap(),
+                    ))
+                }),
+                Just(ControlBody::KeepAlive),
+                (u(), seq(), info).prop_map(|(ack_number, ack_seq, info)| ControlBody::Ack(Ack {
+                    ack_number,
+                    ack_seq,
+                    info
+                })),
+                arb_loss_list().prop_map(ControlBody::Nak),
+                Just(ControlBody::CongestionWarning),
+                Just(ControlBody::Shutdown),
+                u().prop_map(|ack_number| ControlBody::AckAck { ack_number }),
+                (0..=MsgNumber::MAX, seq(), seq()).prop_map(|(m, first, last)| {
+                    ControlBody::DropRequest(DropRequest {
+                        msg_number: MsgNumber::new(m),
+                        first,
+                        last,
+                    })
+                }),
+                u().prop_map(|code| ControlBody::PeerError { code }),
+                bytes().prop_map(ControlBody::SrtHandshakeRequest),
+                bytes().prop_map(ControlBody::SrtHandshakeResponse),
+                u().prop_map(|state| ControlBody::KeyMaterialResponse(Box::new(
+                    KmResponse::Error(KmState::from_u32(state))
+                ))),
+                prop::sample::select(&LIBSRT_KM[..]).prop_map(|h| {
+                    ControlBody::KeyMaterialRequest(Box::new(
+                        KeyMaterial::decode(&hex::decode(h).unwrap()).unwrap(),
+                    ))
+                }),
+                prop::sample::select(&LIBSRT_KM[..]).prop_map(|h| {
+                    ControlBody::KeyMaterialResponse(Box::new(KmResponse::KeyMaterial(
+                        KeyMaterial::decode(&hex::decode(h).unwrap()).unwrap(),
+                    )))
+                }),
+                (0x0009u16..0x7FFF, any::<u16>(), u(), bytes()).prop_map(
+                    |(control_type, subtype, info, cif)| ControlBody::Unknown {
+                        control_type,
+                        subtype,
+                        info,
+                        cif
+                    }
+                ),
+                (5u16.., u(), bytes()).prop_map(|(subtype, info, cif)| ControlBody::Unknown {
+                    control_type: TYPE_USER_DEFINED,
                     subtype,
                     info,
                     cif
-                }
-            ),
-            (5u16.., u(), bytes()).prop_map(|(subtype, info, cif)| ControlBody::Unknown {
-                control_type: TYPE_USER_DEFINED,
-                subtype,
-                info,
-                cif
-            }),
-        ];
+                }),
+            ];
         (u(), u(), body).prop_map(|(ts, id, body)| ControlPacket {
             timestamp: Timestamp::new(ts),
             dst_socket_id: id,

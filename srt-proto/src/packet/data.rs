@@ -41,6 +41,7 @@ pub enum PacketPosition {
 
 impl PacketPosition {
     /// From the two `PP` bits (higher bits are ignored).
+    #[inline]
     pub const fn from_bits(bits: u32) -> Self {
         match bits & 0b11 {
             0b10 => Self::First,
@@ -85,6 +86,7 @@ pub enum EncryptionKeySpec {
 
 impl EncryptionKeySpec {
     /// From the two `KK` bits; `0b11` is not allowed on a data packet.
+    #[inline]
     pub const fn from_bits(bits: u32) -> Result<Self, DecodeError> {
         match bits {
             0b00 => Ok(Self::Unencrypted),
@@ -139,6 +141,7 @@ const REXMIT_BIT: u32 = 1 << 26;
 impl DataPacket {
     /// Decodes a datagram that holds a data packet. The payload shares
     /// `datagram`'s memory (no copy).
+    #[inline]
     pub fn decode(datagram: &Bytes) -> Result<Self, DecodeError> {
         let [w0, w1, w2, w3] = header_words(datagram)?;
         if w0 & 0x8000_0000 != 0 {
@@ -152,6 +155,7 @@ impl DataPacket {
 
     /// Builds the packet from its four header words (`w0` with F clear) and
     /// its payload.
+    #[inline]
     pub(super) fn from_header(
         w0: u32,
         w1: u32,
@@ -172,8 +176,9 @@ impl DataPacket {
         })
     }
 
-    /// The 16 header bytes as they go on the wire (with AES-GCM, the
-    /// additional authenticated data).
+    /// The 16 header bytes as they go on the wire. AES-GCM authenticates
+    /// them (with `R` cleared, and word order depending on the libsrt
+    /// version: see `crypto::gcm::gcm_aad`).
     pub fn header_bytes(&self) -> [u8; HEADER_LEN] {
         let w1 = (self.position.bits() << POSITION_SHIFT)
             | if self.in_order { IN_ORDER_BIT } else { 0 }
