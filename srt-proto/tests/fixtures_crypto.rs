@@ -8,18 +8,20 @@
 //! (`j` counting from the start of those 1312 bytes, as the data shows).
 
 use srt_proto::crypto::{
-    CipherMode, CryptoContext, Kek, KeyIndex, KeyLength, KeyPair, KeySet, Passphrase, Salt,
-    UnwrapError,
+    CipherMode, CryptoContext, DecryptError, GcmVariant, Kek, KeyIndex, KeyLength, KeyPair, KeySet,
+    Passphrase, StreamKeys, UnwrapError, open_key_material,
 };
+use srt_proto::packet::ext::{HandshakeExtension, KmResponse};
+use srt_proto::packet::{ControlBody, DataPacket, KeyMaterial, Packet};
 use std::collections::BTreeSet;
 
 const PASSPHRASE: &str = "correct-horse-battery";
 const WRONG_PASSPHRASE: &str = "wrong-horse-battery";
 
-/// One UDP datagram of a capture.
+/// One UDP datagram of a capture, decoded.
 struct Datagram {
     src: String,
-    bytes: Vec<u8>,
+    packet: Packet,
 }
 
 fn load(name: &str) -> Vec<Datagram> {
@@ -29,87 +31,48 @@ fn load(name: &str) -> Vec<Datagram> {
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let bytes = hex::decode(v["hex"].as_str().unwrap()).unwrap();
             Datagram {
                 src: v["src"].as_str().unwrap().to_owned(),
-                bytes: hex::decode(v["hex"].as_str().unwrap()).unwrap(),
+                packet: Packet::decode_slice(&bytes).unwrap(),
             }
         })
         .collect()
 }
 
-/// The fields of a KM message (libsrt `hcrypt_msg.h`) this test needs.
-struct KeyMaterial {
-    key_set: KeySet,
-    cipher: u8,
-    key_len: KeyLength,
-    salt: Salt,
-    wrapped: Vec<u8>,
-}
-
-fn parse_km(km: &[u8]) -> KeyMaterial {
-    assert_eq!(km[0], 0x12, "version 1, packet type KM");
-    assert_eq!(&km[1..3], &[0x20, 0x29], "'HAI' signature");
-    let salt_len = usize::from(km[14]) * 4;
-    let key_len = usize::from(km[15]) * 4;
-    let key_set = KeySet::from_kk(km[3] & 0b11).unwrap();
-    let salt_end = 16 + salt_len;
-    let wrap_end = salt_end + 8 + key_len * key_set.count();
-    KeyMaterial {
-        key_set,
-        cipher: km[8],
-        key_len: KeyLength::from_bytes(key_len).unwrap(),
-        salt: Salt::from_slice(&km[16..salt_end]).unwrap(),
-        wrapped: km[salt_end..wrap_end].to_vec(),
+/// The handshake extensions a datagram carries (none unless it is a
+/// handshake).
+fn extensions(d: &Datagram) -> &[HandshakeExtension] {
+    match &d.packet {
+        Packet::Control(c) => match &c.body {
+            ControlBody::Handshake(hs) => &hs.extensions,
+            _ => &[],
+        },
+        Packet::Data(_) => &[],
     }
-}
-
-/// The KM message in handshake extension `kind` (3 = KMREQ, 4 = KMRSP) of
-/// a datagram, if it is a handshake carrying one: extensions follow the
-/// 16-byte header and the 48-byte handshake body.
-fn km_extension(d: &Datagram, kind: u16) -> Option<KeyMaterial> {
-    let b = &d.bytes;
-    let is_handshake = b.len() > 64 && b[0] == 0x80 && b[1] == 0;
-    if !is_handshake {
-        return None;
-    }
-    let mut ext = &b[64..];
-    while ext.len() >= 4 {
-        let this = u16::from_be_bytes([ext[0], ext[1]]);
-        let len = usize::from(u16::from_be_bytes([ext[2], ext[3]])) * 4;
-        if this == kind {
-            return Some(parse_km(&ext[4..4 + len]));
-        }
-        ext = &ext[4 + len..];
-    }
-    None
 }
 
 /// The first KMREQ in the capture (the caller's conclusion request).
 fn first_kmreq(capture: &[Datagram]) -> KeyMaterial {
     capture
         .iter()
-        .find_map(|d| km_extension(d, 3))
+        .flat_map(extensions)
+        .find_map(|e| match e {
+            HandshakeExtension::KmReq(km) => Some(km.clone()),
+            _ => None,
+        })
         .expect("a KMREQ in the capture")
 }
 
-/// A data packet: F bit clear.
-struct DataPacket<'a> {
-    header: [u8; 16],
-    seq: u32,
-    retransmitted: bool,
-    payload: &'a [u8],
+fn data_packets(capture: &[Datagram]) -> impl Iterator<Item = &DataPacket> {
+    capture.iter().filter_map(|d| match &d.packet {
+        Packet::Data(p) => Some(p),
+        Packet::Control(_) => None,
+    })
 }
 
-fn data_packets<'a>(capture: &'a [Datagram]) -> impl Iterator<Item = DataPacket<'a>> + 'a {
-    capture
-        .iter()
-        .filter(|d| d.bytes.len() >= 16 && d.bytes[0] & 0x80 == 0)
-        .map(|d| DataPacket {
-            header: d.bytes[..16].try_into().unwrap(),
-            seq: u32::from_be_bytes(d.bytes[..4].try_into().unwrap()) & 0x7fff_ffff,
-            retransmitted: d.bytes[4] & 0x04 != 0,
-            payload: &d.bytes[16..],
-        })
+fn passphrase(p: &str) -> Passphrase {
+    Passphrase::try_from(p).unwrap()
 }
 
 /// The bytes the capture's source sent as datagram `i`.
@@ -125,33 +88,44 @@ struct Outcome {
     retransmits: usize,
 }
 
-/// Derives the KEK, unwraps the key and decrypts every data packet,
+/// Opens the KMREQ with the passphrase and decrypts every data packet,
 /// asserting each one is the datagram the source sent.
 fn decrypt_capture(name: &str, key_len: KeyLength) -> Outcome {
     let capture = load(name);
     let km = first_kmreq(&capture);
-    assert_eq!(km.cipher, 2, "libsrt 1.5.1 announces AES-CTR");
-    assert_eq!(km.key_len, key_len);
-    assert_eq!(km.key_set, KeySet::Even);
-
-    let passphrase = Passphrase::try_from(PASSPHRASE).unwrap();
-    let kek = Kek::derive(&passphrase, &km.salt, km.key_len);
-    let keys = kek.unwrap(km.key_set, &km.wrapped).unwrap();
+    let received = open_key_material(&passphrase(PASSPHRASE), &km, GcmVariant::Srt154).unwrap();
+    assert_eq!(
+        received.mode,
+        CipherMode::AesCtr,
+        "libsrt 1.5.1 uses AES-CTR"
+    );
+    assert_eq!(received.keys.key_set(), KeySet::Even);
+    assert_eq!(
+        received.keys.get(KeyIndex::Even).unwrap().key_length(),
+        key_len
+    );
     let mut pair = KeyPair::new();
-    pair.install(CipherMode::AesCtr, &km.salt, &keys);
+    pair.install(received.mode, &received.salt, &received.keys);
 
-    let packets: Vec<_> = data_packets(&capture).collect();
-    let first_seq = packets.iter().map(|p| p.seq).min().unwrap();
+    let first_seq = data_packets(&capture)
+        .map(|p| p.seq.as_u32())
+        .min()
+        .unwrap();
     let mut outcome = Outcome {
         packets: 0,
         distinct: BTreeSet::new(),
         retransmits: 0,
     };
-    for p in &packets {
-        let mut payload = p.payload.to_vec();
-        pair.decrypt(&p.header, &mut payload).unwrap();
-        let i = p.seq - first_seq;
-        assert_eq!(payload, expected_payload(i), "{name}: packet seq {}", p.seq);
+    let mut plain = Vec::new();
+    for p in data_packets(&capture) {
+        pair.decrypt_packet(p, &mut plain).unwrap();
+        let i = p.seq.as_u32() - first_seq;
+        assert_eq!(
+            plain,
+            expected_payload(i),
+            "{name}: packet {}",
+            p.seq.as_u32()
+        );
         outcome.packets += 1;
         outcome.distinct.insert(i);
         outcome.retransmits += usize::from(p.retransmitted);
@@ -178,24 +152,21 @@ fn libsrt_aes256_capture_decrypts_to_the_source_datagrams() {
 #[test]
 fn listener_answers_with_the_same_key_material_it_accepted() {
     // KMRSP (extension type 4) echoes the KMREQ when the listener has the
-    // same passphrase: it unwraps under the same KEK.
+    // same passphrase: it opens to the same keys.
     let capture = load("srt-libsrt-aes128.jsonl");
-    let listener_hs = capture
+    let kmrsp = capture
         .iter()
         .filter(|d| d.src.ends_with(":9100"))
-        .find_map(|d| km_extension(d, 4))
+        .flat_map(extensions)
+        .find_map(|e| match e {
+            HandshakeExtension::KmRsp(KmResponse::KeyMaterial(km)) => Some(km.clone()),
+            _ => None,
+        })
         .expect("a KMRSP from the listener");
-    let kek = Kek::derive(
-        &Passphrase::try_from(PASSPHRASE).unwrap(),
-        &listener_hs.salt,
-        listener_hs.key_len,
-    );
-    let keys = kek
-        .unwrap(listener_hs.key_set, &listener_hs.wrapped)
-        .unwrap();
-    let req = first_kmreq(&capture);
-    let req_keys = kek.unwrap(req.key_set, &req.wrapped).unwrap();
-    assert_eq!(keys, req_keys);
+    let pass = passphrase(PASSPHRASE);
+    let answer = open_key_material(&pass, &kmrsp, GcmVariant::Srt154).unwrap();
+    let request = open_key_material(&pass, &first_kmreq(&capture), GcmVariant::Srt154).unwrap();
+    assert_eq!(answer, request);
 }
 
 #[test]
@@ -203,61 +174,53 @@ fn wrong_passphrase_fails_to_unwrap_the_badsecret_kmreq() {
     // In the badsecret capture the caller used "wrong-horse-battery" and the
     // listener "correct-horse-battery", which rejected the conclusion.
     let km = first_kmreq(&load("srt-libsrt-badsecret.jsonl"));
-    let listener_kek = Kek::derive(
-        &Passphrase::try_from(PASSPHRASE).unwrap(),
-        &km.salt,
-        km.key_len,
-    );
+    let salt = srt_proto::crypto::Salt::from_slice(km.salt()).unwrap();
+    let listener_kek = Kek::derive(&passphrase(PASSPHRASE), &salt, km.key_len().into());
     assert_eq!(
-        listener_kek.unwrap(km.key_set, &km.wrapped),
+        listener_kek.unwrap(km.keys().into(), km.wrapped_keys()),
         Err(UnwrapError::IntegrityCheckFailed)
     );
-    let caller_kek = Kek::derive(
-        &Passphrase::try_from(WRONG_PASSPHRASE).unwrap(),
-        &km.salt,
-        km.key_len,
+    let caller_kek = Kek::derive(&passphrase(WRONG_PASSPHRASE), &salt, km.key_len().into());
+    assert!(
+        caller_kek
+            .unwrap(km.keys().into(), km.wrapped_keys())
+            .is_ok()
     );
-    assert!(caller_kek.unwrap(km.key_set, &km.wrapped).is_ok());
 }
 
 #[test]
-fn wrong_passphrase_fails_to_unwrap_the_aes128_kmreq() {
+fn wrong_passphrase_fails_to_open_the_aes128_kmreq() {
     let km = first_kmreq(&load("srt-libsrt-aes128.jsonl"));
-    let kek = Kek::derive(
-        &Passphrase::try_from(WRONG_PASSPHRASE).unwrap(),
-        &km.salt,
-        km.key_len,
-    );
     assert_eq!(
-        kek.unwrap(km.key_set, &km.wrapped),
-        Err(UnwrapError::IntegrityCheckFailed)
+        open_key_material(&passphrase(WRONG_PASSPHRASE), &km, GcmVariant::Srt154),
+        Err(srt_proto::crypto::KmError::Unwrap(
+            UnwrapError::IntegrityCheckFailed
+        ))
     );
 }
 
 #[test]
-fn decrypting_with_the_odd_slot_empty_names_the_missing_key() {
+fn decrypting_with_only_the_odd_slot_filled_names_the_missing_key() {
     // libsrt's data packets carry KK = 01 (even); a pair holding only an odd
     // key must refuse them rather than emit garbage.
     let capture = load("srt-libsrt-aes128.jsonl");
-    let km = first_kmreq(&capture);
-    let kek = Kek::derive(
-        &Passphrase::try_from(PASSPHRASE).unwrap(),
-        &km.salt,
-        km.key_len,
-    );
-    let keys = kek.unwrap(km.key_set, &km.wrapped).unwrap();
-    let sek = keys.get(KeyIndex::Even).unwrap();
+    let received = open_key_material(
+        &passphrase(PASSPHRASE),
+        &first_kmreq(&capture),
+        GcmVariant::Srt154,
+    )
+    .unwrap();
+    let StreamKeys::Even(sek) = &received.keys else {
+        panic!("libsrt announces the even key first");
+    };
     let mut pair = KeyPair::new();
     pair.set(
         KeyIndex::Odd,
-        CryptoContext::new(CipherMode::AesCtr, sek, &km.salt),
+        CryptoContext::new(CipherMode::AesCtr, sek, &received.salt),
     );
     let p = data_packets(&capture).next().unwrap();
-    let mut payload = p.payload.to_vec();
     assert_eq!(
-        pair.decrypt(&p.header, &mut payload),
-        Err(srt_proto::crypto::DecryptError::KeyNotPresent(
-            KeyIndex::Even
-        ))
+        pair.decrypt_packet(p, &mut Vec::new()),
+        Err(DecryptError::KeyNotPresent(KeyIndex::Even))
     );
 }

@@ -5,6 +5,7 @@ use super::ctr::CtrCipher;
 use super::gcm::{GCM_HEADER_LEN, GCM_TAG_LEN, GcmCipher, GcmError, GcmVariant};
 use super::key::{KeyLength, Salt, Sek};
 use super::wrap::{KeyIndex, StreamKeys};
+use crate::packet::DataPacket;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -227,6 +228,18 @@ impl KeyPair {
         let index = header_key_index(header).ok_or(DecryptError::NoKeyIndex)?;
         let context = self.get(index).ok_or(DecryptError::KeyNotPresent(index))?;
         Ok(context.decrypt_in_place(header, payload)?)
+    }
+
+    /// Decrypts a received data packet into `out` (cleared first): its
+    /// payload is copied once, then decrypted in place there.
+    pub fn decrypt_packet(
+        &self,
+        packet: &DataPacket,
+        out: &mut Vec<u8>,
+    ) -> Result<(), DecryptError> {
+        out.clear();
+        out.extend_from_slice(&packet.payload);
+        self.decrypt(&packet.header_bytes(), out)
     }
 
     fn slot(&mut self, index: KeyIndex) -> &mut Option<CryptoContext> {

@@ -39,9 +39,9 @@ pub fn ctr_iv(salt: &Salt, pkt_index: u32) -> [u8; 16] {
 /// only builds the 16-byte counter block. Encryption and decryption are the
 /// same operation and work in place, so the payload never grows.
 ///
-/// On x86_64 the `aes` crate detects AES-NI at run time and uses it; on
-/// this project's test machine (AMD EPYC, 2 cores) this runs at about
-/// 2.5 GB/s with 1316-byte payloads on one core (see the crate report).
+/// On x86_64 the `aes` crate detects AES-NI at run time and uses it: on
+/// the project's AMD EPYC test machine AES-128 runs at 4.4–5.8 GB/s on one
+/// core with 1316-byte payloads (see the [module docs](super)).
 #[derive(Clone)]
 pub struct CtrCipher {
     aes: AesKey,
