@@ -1,0 +1,137 @@
+//! Bounded reading of untrusted bytes, shared by the AMF0 and AMF3 decoders.
+
+use super::Limits;
+use super::error::{DecodeError, DecodeErrorKind};
+
+/// The input of one decode call: the bytes not yet read, and the limits with
+/// the budget spent so far.
+pub(crate) struct Input<'a> {
+    len: usize,
+    rest: &'a [u8],
+    limits: Limits,
+    elements: u32,
+}
+
+impl<'a> Input<'a> {
+    pub(crate) fn new(input: &'a [u8], limits: Limits) -> Self {
+        Self {
+            len: input.len(),
+            rest: input,
+            limits,
+            elements: 0,
+        }
+    }
+
+    /// Byte offset of the next unread byte.
+    pub(crate) fn offset(&self) -> usize {
+        self.len.saturating_sub(self.rest.len())
+    }
+
+    pub(crate) fn remaining(&self) -> usize {
+        self.rest.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.rest.is_empty()
+    }
+
+    pub(crate) fn error(&self, kind: DecodeErrorKind) -> DecodeError {
+        DecodeError {
+            kind,
+            offset: self.offset(),
+        }
+    }
+
+    pub(crate) fn error_at(offset: usize, kind: DecodeErrorKind) -> DecodeError {
+        DecodeError { kind, offset }
+    }
+
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.rest.first().copied()
+    }
+
+    pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
+        let (&byte, rest) = self
+            .rest
+            .split_first()
+            .ok_or_else(|| self.error(DecodeErrorKind::UnexpectedEnd))?;
+        self.rest = rest;
+        Ok(byte)
+    }
+
+    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        let (head, rest) = self
+            .rest
+            .split_first_chunk::<N>()
+            .ok_or_else(|| self.error(DecodeErrorKind::UnexpectedEnd))?;
+        self.rest = rest;
+        Ok(*head)
+    }
+
+    pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
+        self.array().map(u16::from_be_bytes)
+    }
+
+    pub(crate) fn u32(&mut self) -> Result<u32, DecodeError> {
+        self.array().map(u32::from_be_bytes)
+    }
+
+    pub(crate) fn f64(&mut self) -> Result<f64, DecodeError> {
+        self.array().map(f64::from_be_bytes)
+    }
+
+    pub(crate) fn bytes(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        let (head, rest) = self
+            .rest
+            .split_at_checked(n)
+            .ok_or_else(|| self.error(DecodeErrorKind::UnexpectedEnd))?;
+        self.rest = rest;
+        Ok(head)
+    }
+
+    /// `n` bytes of UTF-8.
+    pub(crate) fn str(&mut self, n: usize) -> Result<&'a str, DecodeError> {
+        let start = self.offset();
+        let bytes = self.bytes(n)?;
+        core::str::from_utf8(bytes).map_err(|e| {
+            Self::error_at(
+                start.saturating_add(e.valid_up_to()),
+                DecodeErrorKind::InvalidUtf8,
+            )
+        })
+    }
+
+    /// Checks a count field against the input left: each of the `count`
+    /// elements takes at least `min_size` bytes. Returns a capacity that is
+    /// safe to allocate: bounded by the input and by the element budget.
+    pub(crate) fn check_count(&self, count: u32, min_size: usize) -> Result<usize, DecodeError> {
+        let count_usize = usize::try_from(count).unwrap_or(usize::MAX);
+        let remaining = self.remaining();
+        if count_usize.saturating_mul(min_size) > remaining {
+            return Err(self.error(DecodeErrorKind::CountExceedsInput { count, remaining }));
+        }
+        let budget = self.limits.max_elements.saturating_sub(self.elements);
+        Ok(count_usize.min(usize::try_from(budget).unwrap_or(usize::MAX)))
+    }
+
+    /// Spends one element of the budget, for a value about to be decoded.
+    pub(crate) fn count_element(&mut self) -> Result<(), DecodeError> {
+        if self.elements >= self.limits.max_elements {
+            return Err(self.error(DecodeErrorKind::ElementLimitExceeded {
+                limit: self.limits.max_elements,
+            }));
+        }
+        self.elements = self.elements.saturating_add(1);
+        Ok(())
+    }
+
+    /// The depth of the children of a container at `depth`.
+    pub(crate) fn enter(&self, depth: u32) -> Result<u32, DecodeError> {
+        if depth >= self.limits.max_depth {
+            return Err(self.error(DecodeErrorKind::DepthLimitExceeded {
+                limit: self.limits.max_depth,
+            }));
+        }
+        Ok(depth.saturating_add(1))
+    }
+}

@@ -1,1 +1,0 @@
-//! AMF3 (Action Message Format version 3) values, encoder and decoder, with reference tables.

@@ -1,0 +1,3 @@
+//! AMF3 codec tests.
+
+pub(crate) mod properties;
