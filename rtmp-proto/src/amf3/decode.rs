@@ -145,6 +145,7 @@ pub(crate) fn value<'a>(
     if let Some(value) = simple {
         return Ok(value);
     }
+    let header_at = input.offset();
     let n = match header(input, tables)? {
         Header::Reference(index) => return Ok(Value::Reference(index)),
         Header::Inline(n) => n,
@@ -163,7 +164,7 @@ pub(crate) fn value<'a>(
             }
             Value::Array(Box::new(Array { associative, dense }))
         }
-        marker::OBJECT => Value::Object(Box::new(object(input, tables, depth, n)?)),
+        marker::OBJECT => Value::Object(Box::new(object(input, tables, depth, n, header_at)?)),
         marker::BYTE_ARRAY => Value::ByteArray(Cow::Borrowed(input.bytes(len(n))?)),
         marker::VECTOR_INT => {
             let (fixed, bytes) = vector_bytes(input, n, 4)?;
@@ -254,14 +255,15 @@ fn members<'a>(
     }
 }
 
-/// An object after its U29O header bits `n` (the header without its low bit).
+/// An object after its U29O header bits `n` (the header without its low
+/// bit), which started at offset `at`.
 fn object<'a>(
     input: &mut Input<'a>,
     tables: &mut Tables<'a>,
     depth: u32,
     n: u32,
+    at: usize,
 ) -> Result<Object<'a>, DecodeError> {
-    let at = input.offset();
     let index = if n & 1 == 0 {
         let index = n >> 1;
         if len(index) >= tables.traits.len() {
