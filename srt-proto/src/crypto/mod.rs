@@ -21,6 +21,34 @@
 //! [`crate::packet::KeyMaterial`]; [`seal_key_material`] builds one for a
 //! sender.
 //!
+//! ```
+//! use srt_proto::crypto::{
+//!     CipherMode, CryptoContext, GcmVariant, KeyPair, Passphrase, Salt, Sek, StreamKeys,
+//!     open_key_material, seal_key_material,
+//! };
+//!
+//! let passphrase = Passphrase::try_from("correct-horse-battery")?;
+//!
+//! // Sender: key and salt come from its seeded RNG.
+//! let salt = Salt::new([0x5a; 16]);
+//! let sek = Sek::from_bytes(&[0x42; 16])?;
+//! let mode = CipherMode::AesGcm(GcmVariant::Srt154);
+//! let km = seal_key_material(&passphrase, &salt, &StreamKeys::Even(sek.clone()), mode)?;
+//! let sender = CryptoContext::new(mode, &sek, &salt);
+//! // A data packet header: sequence 7, KK = even (0x08 in byte 4).
+//! let header = [0, 0, 0, 7, 0xc8, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9];
+//! let mut payload = b"hello, SRT".to_vec();
+//! sender.encrypt(&header, &mut payload)?;
+//!
+//! // Receiver: the KM message arrived in the handshake (KMREQ).
+//! let received = open_key_material(&passphrase, &km, GcmVariant::Srt154)?;
+//! let mut keys = KeyPair::new();
+//! keys.install(received.mode, &received.salt, &received.keys);
+//! keys.decrypt(&header, &mut payload)?;
+//! assert_eq!(payload, b"hello, SRT");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Nothing here draws random numbers: the sender's keys and salts come
 //! from the caller's seeded RNG ([`Sek::from_bytes`], [`Salt::new`]).
 //! Secrets ([`Passphrase`], [`Kek`], [`Sek`]) are overwritten with zeros

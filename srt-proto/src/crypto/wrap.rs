@@ -206,7 +206,7 @@ impl Kek {
         let plain_buf = plain.0.get_mut(..keys_len).ok_or(invalid)?;
         AesKey::new(&self.key).unwrap(wrapped, plain_buf)?;
 
-        let (a, b) = plain_buf.split_at(key_len.bytes());
+        let (a, b) = plain_buf.split_at_checked(key_len.bytes()).ok_or(invalid)?;
         let sek = |bytes: &[u8]| {
             let mut key = KeyBytes::zeroed(key_len);
             key.as_bytes_mut().copy_from_slice(bytes);
