@@ -205,6 +205,11 @@ impl ChunkReader {
         self.limits
     }
 
+    /// How many chunk streams the peer has used so far.
+    pub fn chunk_stream_count(&self) -> usize {
+        self.streams.len()
+    }
+
     /// Bytes currently reserved by partly received messages.
     pub fn buffered_bytes(&self) -> usize {
         self.buffered
