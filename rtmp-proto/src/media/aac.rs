@@ -68,13 +68,13 @@ impl AacConfig {
     /// A minimal AudioSpecificConfig with these fields and a default
     /// GASpecificConfig (frame length 1024, no core coder, no extension).
     pub fn encode(&self) -> Result<Vec<u8>, MediaError> {
-        if self.object_type == 0 || self.object_type > 95 || self.channel_config > 15 {
+        if matches!(self.object_type, 0 | 31) || self.object_type > 95 || self.channel_config > 15 {
             return Err(MediaError::Unrepresentable(
-                "AAC object type 1..=95, channel config 0..=15",
+                "AAC object type 1..=30 or 32..=95, channel config 0..=15",
             ));
         }
         let mut w = BitWriter::new();
-        if self.object_type >= 31 {
+        if self.object_type > 31 {
             w.bits(5, 31);
             w.bits(6, u32::from(self.object_type - 32));
         } else {
@@ -93,5 +93,80 @@ impl AacConfig {
         w.bits(4, u32::from(self.channel_config));
         w.bits(3, 0);
         Ok(w.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lc_44100_stereo() {
+        let c = AacConfig::parse(&[0x12, 0x10]).unwrap();
+        assert_eq!(
+            (
+                c.object_type,
+                c.sampling_index,
+                c.sample_rate,
+                c.channel_config
+            ),
+            (2, 4, 44_100, 2)
+        );
+        assert_eq!(c.channels(), Some(2));
+    }
+
+    #[test]
+    fn explicit_sample_rate_follows_index_15() {
+        // object type 2, index 15, rate 0x00ac44 (44100), channels 1.
+        // 00010 1111 000000001010110001000100 0001 000
+        let bits = [0x17, 0x80, 0x56, 0x22, 0x08];
+        let c = AacConfig::parse(&bits).unwrap();
+        assert_eq!(
+            (c.sampling_index, c.sample_rate, c.channel_config),
+            (15, 44_100, 1)
+        );
+    }
+
+    #[test]
+    fn object_type_escape_adds_32() {
+        // 31, then 6 bits 010000 (16) -> 48; index 3 (48 kHz); channels 2.
+        let c = AacConfig {
+            object_type: 48,
+            sampling_index: 3,
+            sample_rate: 48_000,
+            channel_config: 2,
+        };
+        let bytes = c.encode().unwrap();
+        assert_eq!(bytes[0] >> 3, 31);
+        assert_eq!(AacConfig::parse(&bytes).unwrap(), c);
+    }
+
+    #[test]
+    fn reserved_sampling_index_is_rejected() {
+        // object type 2, index 13.
+        assert_eq!(
+            // 00010 1101 0010 000
+            AacConfig::parse(&[0x16, 0x90]),
+            Err(MediaError::BadAacConfig("reserved samplingFrequencyIndex"))
+        );
+    }
+
+    #[test]
+    fn one_byte_is_truncated() {
+        assert_eq!(
+            AacConfig::parse(&[0x12]),
+            Err(MediaError::BadAacConfig("truncated"))
+        );
+    }
+
+    #[test]
+    fn seven_means_eight_channels() {
+        let c = AacConfig {
+            object_type: 2,
+            sampling_index: 3,
+            sample_rate: 48_000,
+            channel_config: 7,
+        };
+        assert_eq!(c.channels(), Some(8));
     }
 }

@@ -301,3 +301,150 @@ fn encode_legacy(packet: &AudioPacket, out: &mut Vec<u8>) -> Result<(), MediaErr
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::FourCc;
+
+    fn parse(b: &[u8]) -> Result<AudioTag, MediaError> {
+        AudioTag::parse(&Bytes::copy_from_slice(b))
+    }
+
+    #[test]
+    fn legacy_aac_sequence_header_is_a_sequence_start() {
+        let tag = parse(&[0xaf, 0, 0x12, 0x10]).unwrap();
+        assert_eq!(tag.framing, Framing::Legacy);
+        assert_eq!(tag.packets[0].codec, AudioCodec::Aac);
+        assert_eq!(
+            tag.packets[0].data,
+            AudioData::SequenceStart(Bytes::from_static(&[0x12, 0x10]))
+        );
+    }
+
+    #[test]
+    fn legacy_aac_raw_frame_is_coded_frames() {
+        let tag = parse(&[0xaf, 1, 0x21, 0x00]).unwrap();
+        assert_eq!(
+            tag.packets[0].data,
+            AudioData::CodedFrames(Bytes::from_static(&[0x21, 0x00]))
+        );
+    }
+
+    #[test]
+    fn legacy_aac_packet_type_2_is_unknown() {
+        assert_eq!(parse(&[0xaf, 2]), Err(MediaError::UnknownPacketType(2)));
+    }
+
+    #[test]
+    fn legacy_mp3_keeps_its_rate_size_and_type_bits() {
+        let tag = parse(&[0x2e, 0xff, 0xfb]).unwrap();
+        let AudioCodec::Legacy(s) = tag.packets[0].codec else {
+            panic!()
+        };
+        assert_eq!(
+            s,
+            LegacySound {
+                format: 2,
+                rate: 3,
+                sixteen_bit: true,
+                stereo: false,
+            }
+        );
+        assert!(tag.packets[0].codec.is_mp3());
+        assert_eq!(tag.to_bytes().unwrap().as_ref(), &[0x2e, 0xff, 0xfb]);
+    }
+
+    #[test]
+    fn empty_body_is_the_silence_message() {
+        assert_eq!(parse(&[]), Err(MediaError::EmptyBody));
+    }
+
+    #[test]
+    fn enhanced_opus_sequence_start() {
+        let tag = parse(b"\x90OpusOpusHead").unwrap();
+        assert_eq!(tag.packets[0].codec, AudioCodec::Opus);
+        assert_eq!(
+            tag.packets[0].data,
+            AudioData::SequenceStart(Bytes::from_static(b"OpusHead"))
+        );
+    }
+
+    #[test]
+    fn enhanced_unknown_fourcc_is_kept() {
+        let tag = parse(b"\x91zzzzX").unwrap();
+        assert_eq!(tag.packets[0].codec, AudioCodec::Unknown(FourCc(*b"zzzz")));
+    }
+
+    #[test]
+    fn enhanced_reserved_packet_type_is_rejected() {
+        assert_eq!(parse(b"\x93mp4a"), Err(MediaError::UnknownPacketType(3)));
+    }
+
+    #[test]
+    fn multichannel_config_with_custom_order_maps_each_channel() {
+        let tag = parse(b"\x94Opus\x02\x03\x00\x01\x03").unwrap();
+        assert_eq!(
+            tag.packets[0].data,
+            AudioData::MultichannelConfig(MultichannelConfig {
+                channel_count: 3,
+                order: ChannelOrder::Custom(Bytes::from_static(&[0, 1, 3])),
+            })
+        );
+    }
+
+    #[test]
+    fn multichannel_config_with_native_order_has_channel_flags() {
+        let tag = parse(b"\x94Opus\x01\x02\x00\x00\x00\x03").unwrap();
+        assert_eq!(
+            tag.packets[0].data,
+            AudioData::MultichannelConfig(MultichannelConfig {
+                channel_count: 2,
+                order: ChannelOrder::Native { flags: 3 },
+            })
+        );
+    }
+
+    #[test]
+    fn multichannel_config_with_reserved_order_is_rejected() {
+        assert_eq!(
+            parse(b"\x94Opus\x03\x02"),
+            Err(MediaError::UnknownChannelOrder(3))
+        );
+    }
+
+    #[test]
+    fn multitrack_audio_many_tracks_one_codec() {
+        let tag = parse(b"\x95\x11mp4a\x00\x00\x00\x01A\x05\x00\x00\x02BB").unwrap();
+        assert_eq!(tag.packets.len(), 2);
+        assert_eq!(tag.packets[1].track, TrackId(5));
+        assert_eq!(
+            tag.packets[1].data,
+            AudioData::CodedFrames(Bytes::from_static(b"BB"))
+        );
+    }
+
+    #[test]
+    fn multitrack_audio_body_cut_short_is_truncated() {
+        assert_eq!(
+            parse(b"\x95\x11mp4a\x00\x00"),
+            Err(MediaError::Truncated("track size"))
+        );
+    }
+
+    #[test]
+    fn legacy_framing_cannot_carry_opus() {
+        let tag = AudioTag {
+            framing: Framing::Legacy,
+            packets: alloc::vec![AudioPacket {
+                track: TrackId(0),
+                codec: AudioCodec::Opus,
+                data: AudioData::CodedFrames(Bytes::new()),
+            }],
+        };
+        assert!(matches!(
+            tag.to_bytes(),
+            Err(MediaError::Unrepresentable(_))
+        ));
+    }
+}

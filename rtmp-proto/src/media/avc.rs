@@ -179,3 +179,106 @@ impl Iterator for NalUnits {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The AVCDecoderConfigurationRecord of `tests/data/source.flv` (High, level 3.1).
+    const SOURCE_AVCC_HEAD: [u8; 6] = [0x01, 0x64, 0x00, 0x1f, 0xff, 0xe1];
+
+    fn record(sps: &[u8], pps: &[u8]) -> Vec<u8> {
+        let mut r = SOURCE_AVCC_HEAD.to_vec();
+        r.extend_from_slice(&(sps.len() as u16).to_be_bytes());
+        r.extend_from_slice(sps);
+        r.push(1);
+        r.extend_from_slice(&(pps.len() as u16).to_be_bytes());
+        r.extend_from_slice(pps);
+        r
+    }
+
+    #[test]
+    fn record_exposes_profile_level_nal_length_and_parameter_sets() {
+        let c = AvcConfig::parse(&Bytes::from(record(&[0x67, 0x64], &[0x68, 0xee]))).unwrap();
+        assert_eq!(
+            (c.profile, c.compatibility, c.level, c.nal_length_size),
+            (100, 0, 31, 4)
+        );
+        assert_eq!(c.sps, [Bytes::from_static(&[0x67, 0x64])]);
+        assert_eq!(c.pps, [Bytes::from_static(&[0x68, 0xee])]);
+        assert!(c.trailing.is_empty());
+    }
+
+    #[test]
+    fn record_reencodes_to_the_same_bytes() {
+        let bytes = Bytes::from(record(&[0x67, 1, 2, 3], &[0x68, 4]));
+        let mut out = Vec::new();
+        AvcConfig::parse(&bytes).unwrap().encode(&mut out).unwrap();
+        assert_eq!(out, bytes);
+    }
+
+    #[test]
+    fn version_other_than_1_is_rejected() {
+        let mut r = record(&[0x67], &[0x68]);
+        r[0] = 0;
+        assert_eq!(
+            AvcConfig::parse(&Bytes::from(r)),
+            Err(MediaError::BadAvcConfig("configurationVersion is not 1"))
+        );
+    }
+
+    #[test]
+    fn nal_length_size_of_3_is_rejected() {
+        let mut r = record(&[0x67], &[0x68]);
+        r[4] = 0xfe;
+        assert_eq!(
+            AvcConfig::parse(&Bytes::from(r)),
+            Err(MediaError::BadAvcConfig("lengthSizeMinusOne is 2"))
+        );
+    }
+
+    #[test]
+    fn parameter_set_longer_than_the_record_is_truncated() {
+        let mut r = record(&[0x67, 0x64], &[0x68]);
+        r.truncate(8);
+        assert_eq!(
+            AvcConfig::parse(&Bytes::from(r)),
+            Err(MediaError::BadAvcConfig("truncated"))
+        );
+    }
+
+    #[test]
+    fn nal_units_split_a_sample_by_their_length_prefixes() {
+        let sample = Bytes::from_static(&[0, 0, 0, 2, 0x09, 0xf0, 0, 0, 0, 1, 0x65]);
+        let nals: Vec<Bytes> = NalUnits::new(&sample, 4).map(Result::unwrap).collect();
+        assert_eq!(
+            nals,
+            [
+                Bytes::from_static(&[0x09, 0xf0]),
+                Bytes::from_static(&[0x65])
+            ]
+        );
+        assert_eq!(NalUnits::validate(&sample, 4), Ok(2));
+    }
+
+    #[test]
+    fn nal_unit_running_past_the_sample_is_an_error() {
+        let sample = Bytes::from_static(&[0, 0, 0, 9, 0x65]);
+        assert_eq!(NalUnits::validate(&sample, 4), Err(MediaError::BadNalUnit));
+    }
+
+    #[test]
+    fn nal_length_prefix_cut_short_is_an_error() {
+        let sample = Bytes::from_static(&[0, 1, 0x65, 0]);
+        assert_eq!(NalUnits::validate(&sample, 2), Err(MediaError::BadNalUnit));
+    }
+
+    #[test]
+    fn hevc_record_states_its_nal_length_size_in_byte_21() {
+        let mut hvcc = [0u8; 23];
+        hvcc[0] = 1;
+        hvcc[21] = 0xf3;
+        assert_eq!(hevc_nal_length_size(&hvcc), Some(4));
+        assert_eq!(hevc_nal_length_size(&hvcc[..22]), None);
+    }
+}

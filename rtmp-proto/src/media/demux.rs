@@ -372,3 +372,171 @@ fn nanos_of(framing: &Framing) -> Result<u32, MediaError> {
     }
     Ok(nanos)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A minimal AVC record with 4-byte NAL lengths.
+    const AVCC: &[u8] = &[1, 0x42, 0, 0x1e, 0xff, 0xe1, 0, 1, 0x67, 1, 0, 1, 0x68];
+
+    fn seq_header() -> Bytes {
+        let mut b = alloc::vec![0x17, 0, 0, 0, 0];
+        b.extend_from_slice(AVCC);
+        Bytes::from(b)
+    }
+
+    fn video(d: &mut Demuxer, ts: u32, body: &[u8]) -> Result<Vec<MediaEvent>, MediaError> {
+        let mut out = Vec::new();
+        d.demux_video(ts, &Bytes::copy_from_slice(body), &mut out)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn sequence_header_becomes_a_codec_event() {
+        let mut d = Demuxer::new();
+        let events = video(&mut d, 0, &seq_header()).unwrap();
+        assert_eq!(
+            events,
+            [MediaEvent::Codec(CodecConfig {
+                track: TrackId(0),
+                codec: Codec::Video(VideoCodec::Avc),
+                timestamp: 0,
+                config: Bytes::from_static(AVCC),
+                mpeg2ts: false,
+            })]
+        );
+    }
+
+    #[test]
+    fn invalid_avc_record_is_an_error() {
+        let mut d = Demuxer::new();
+        assert!(matches!(
+            video(&mut d, 0, &[0x17, 0, 0, 0, 0, 2]),
+            Err(MediaError::BadAvcConfig(_))
+        ));
+    }
+
+    #[test]
+    fn pts_is_dts_plus_composition_time() {
+        let mut d = Demuxer::new();
+        let events = video(&mut d, 1000, &[0x17, 1, 0, 0, 80, 0, 0, 0, 1, 0x65]).unwrap();
+        let MediaEvent::Sample(s) = &events[0] else {
+            panic!()
+        };
+        assert_eq!((s.dts, s.pts(), s.keyframe), (1000, 1080, true));
+        assert_eq!(s.payload, Bytes::from_static(&[0, 0, 0, 1, 0x65]));
+    }
+
+    #[test]
+    fn negative_composition_time_gives_pts_before_dts() {
+        let mut d = Demuxer::new();
+        let events = video(&mut d, 0, &[0x27, 1, 0xff, 0xff, 0xff]).unwrap();
+        let MediaEvent::Sample(s) = &events[0] else {
+            panic!()
+        };
+        assert_eq!((s.pts(), s.keyframe), (-1, false));
+    }
+
+    #[test]
+    fn avc_sample_with_broken_nal_framing_is_an_error_once_configured() {
+        let mut d = Demuxer::new();
+        let broken = [0x27, 1, 0, 0, 0, 0, 0, 0, 9, 0x41];
+        assert!(
+            video(&mut d, 0, &broken).is_ok(),
+            "unknown NAL length size: not checked"
+        );
+        video(&mut d, 0, &seq_header()).unwrap();
+        assert_eq!(video(&mut d, 40, &broken), Err(MediaError::BadNalUnit));
+        d.set_validate_nal_units(false);
+        assert!(video(&mut d, 40, &broken).is_ok());
+    }
+
+    #[test]
+    fn timestamp_offset_nano_reaches_the_sample() {
+        let mut d = Demuxer::new();
+        let events = video(&mut d, 5, b"\x97\x02\x00\x03\xe8\x03vp09F").unwrap();
+        let MediaEvent::Sample(s) = &events[0] else {
+            panic!()
+        };
+        assert_eq!((s.dts, s.nanos), (5, 1000));
+    }
+
+    #[test]
+    fn short_timestamp_offset_nano_is_an_error() {
+        let mut d = Demuxer::new();
+        assert_eq!(
+            video(&mut d, 5, b"\x97\x00\x07\x03vp09F"),
+            Err(MediaError::BadModEx)
+        );
+    }
+
+    #[test]
+    fn multitrack_tag_gives_one_event_per_track() {
+        let mut d = Demuxer::new();
+        let events = video(
+            &mut d,
+            9,
+            b"\x96\x13av01\x00\x00\x00\x02AA\x01\x00\x00\x01B",
+        )
+        .unwrap();
+        let tracks: Vec<TrackId> = events
+            .iter()
+            .map(|e| match e {
+                MediaEvent::Sample(s) => s.track,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(tracks, [TrackId(0), TrackId(1)]);
+    }
+
+    #[test]
+    fn empty_bodies_yield_nothing() {
+        let mut d = Demuxer::new();
+        let mut out = Vec::new();
+        d.demux_audio(0, &Bytes::new(), &mut out).unwrap();
+        d.demux_video(0, &Bytes::new(), &mut out).unwrap();
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn audio_samples_are_keyframes_at_the_message_time() {
+        let mut d = Demuxer::new();
+        let mut out = Vec::new();
+        d.demux_audio(23, &Bytes::from_static(&[0xaf, 1, 0x21]), &mut out)
+            .unwrap();
+        let MediaEvent::Sample(s) = &out[0] else {
+            panic!()
+        };
+        assert_eq!(
+            (s.dts, s.pts(), s.keyframe, s.codec),
+            (23, 23, true, Codec::Audio(AudioCodec::Aac))
+        );
+    }
+
+    #[test]
+    fn invalid_audio_specific_config_is_an_error() {
+        let mut d = Demuxer::new();
+        let mut out = Vec::new();
+        let r = d.demux_audio(0, &Bytes::from_static(&[0xaf, 0, 0x12]), &mut out);
+        assert!(matches!(r, Err(MediaError::BadAacConfig(_))));
+    }
+
+    #[test]
+    fn failed_tag_appends_nothing() {
+        let mut d = Demuxer::new();
+        video(&mut d, 0, &seq_header()).unwrap();
+        let mut track1 = b"\x96\x00avc1\x01".to_vec();
+        track1.extend_from_slice(AVCC);
+        video(&mut d, 0, &track1).unwrap();
+        let mut out = Vec::new();
+        // Two tracks: track 0 is fine, track 1 has broken NAL framing.
+        let body =
+            b"\x96\x13avc1\x00\x00\x00\x05\x00\x00\x00\x01\x65\x01\x00\x00\x04\x00\x00\x00\x09";
+        assert_eq!(
+            d.demux_video(0, &Bytes::from_static(body), &mut out),
+            Err(MediaError::BadNalUnit)
+        );
+        assert!(out.is_empty());
+    }
+}

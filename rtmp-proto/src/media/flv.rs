@@ -325,3 +325,153 @@ pub fn read_file(data: &[u8]) -> Result<(FlvHeader, Vec<FlvTag>), MediaError> {
     let header = header.ok_or(MediaError::Truncated("FLV header"))?;
     Ok((header, tags))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: [u8; 13] = *b"FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x00";
+
+    fn file(tags: &[FlvTag]) -> Vec<u8> {
+        let mut out = Vec::new();
+        write_header(&FlvHeader::new(true, true), &mut out);
+        for t in tags {
+            write_tag(t, &mut out).unwrap();
+        }
+        out
+    }
+
+    fn video(timestamp: u32, body: &'static [u8]) -> FlvTag {
+        FlvTag {
+            tag_type: TagType::Video,
+            timestamp,
+            body: Bytes::from_static(body),
+        }
+    }
+
+    #[test]
+    fn header_states_version_flags_and_offset() {
+        let h = FlvHeader::parse(&HEADER).unwrap();
+        assert_eq!(h, FlvHeader::new(true, true));
+        let mut out = Vec::new();
+        write_header(&h, &mut out);
+        assert_eq!(out, HEADER);
+    }
+
+    #[test]
+    fn bad_signature_is_rejected() {
+        assert_eq!(
+            FlvHeader::parse(b"FLX\x01\x05\x00\x00\x00\x09"),
+            Err(MediaError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn data_offset_below_9_is_rejected() {
+        assert_eq!(
+            FlvHeader::parse(b"FLV\x01\x05\x00\x00\x00\x08"),
+            Err(MediaError::BadDataOffset(8))
+        );
+    }
+
+    #[test]
+    fn tag_layout_is_header_body_previous_tag_size() {
+        let mut out = Vec::new();
+        write_tag(&video(0x0123_4567, b"AB"), &mut out).unwrap();
+        assert_eq!(
+            out,
+            [
+                9, 0, 0, 2, 0x23, 0x45, 0x67, 0x01, 0, 0, 0, b'A', b'B', 0, 0, 0, 13
+            ]
+        );
+    }
+
+    #[test]
+    fn timestamp_extension_is_the_high_byte() {
+        let tags = [video(0xff00_0001, b"x")];
+        let (_, read) = read_file(&file(&tags)).unwrap();
+        assert_eq!(read[0].timestamp, 0xff00_0001);
+    }
+
+    #[test]
+    fn reader_fed_one_byte_at_a_time_yields_header_then_tags() {
+        let tags = [video(0, b"one"), video(40, b"two")];
+        let data = file(&tags);
+        let mut reader = FlvReader::new();
+        let mut items = Vec::new();
+        for b in &data {
+            reader.push(core::slice::from_ref(b));
+            while let Some(item) = reader.next_item().unwrap() {
+                items.push(item);
+            }
+        }
+        reader.finish().unwrap();
+        assert_eq!(items.len(), 3);
+        assert!(matches!(items[0], FlvItem::Header(_)));
+        assert_eq!(items[2], FlvItem::Tag(tags[1].clone()));
+        assert_eq!(reader.buffered(), 0);
+    }
+
+    #[test]
+    fn tag_above_the_limit_is_refused_before_its_body_arrives() {
+        let mut data = HEADER.to_vec();
+        data.extend_from_slice(&[9, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        let mut reader = FlvReader::with_max_tag_size(1024);
+        reader.push(&data);
+        assert!(matches!(reader.next_item(), Ok(Some(FlvItem::Header(_)))));
+        assert_eq!(
+            reader.next_item(),
+            Err(MediaError::TagTooLarge {
+                size: 0x10_0000,
+                limit: 1024
+            })
+        );
+    }
+
+    #[test]
+    fn file_cut_inside_a_tag_does_not_finish() {
+        let mut data = file(&[video(0, b"body")]);
+        data.truncate(data.len() - 6);
+        assert_eq!(read_file(&data), Err(MediaError::Truncated("FLV tag")));
+    }
+
+    #[test]
+    fn missing_final_previous_tag_size_is_tolerated() {
+        let mut data = file(&[video(0, b"body")]);
+        data.truncate(data.len() - 4);
+        assert_eq!(read_file(&data).unwrap().1.len(), 1);
+    }
+
+    #[test]
+    fn wrong_previous_tag_size_is_counted_not_fatal() {
+        let mut data = file(&[video(0, b"a"), video(1, b"b")]);
+        let at = HEADER.len() + TAG_HEADER_LEN + 1 + 3;
+        data[at] = 99;
+        let mut reader = FlvReader::new();
+        reader.push(&data);
+        let mut n = 0;
+        while reader.next_item().unwrap().is_some() {
+            n += 1;
+        }
+        assert_eq!((n, reader.previous_tag_size_mismatches()), (3, 1));
+    }
+
+    #[test]
+    fn larger_data_offset_is_skipped() {
+        let mut data = b"FLV\x01\x01\x00\x00\x00\x0cPAD\x00\x00\x00\x00".to_vec();
+        write_tag(&video(5, b"v"), &mut data).unwrap();
+        let (h, tags) = read_file(&data).unwrap();
+        assert_eq!(h.data_offset, 12);
+        assert_eq!(tags, [video(5, b"v")]);
+    }
+
+    #[test]
+    fn unknown_tag_types_are_kept() {
+        let t = FlvTag {
+            tag_type: TagType::Other(0x28),
+            timestamp: 1,
+            body: Bytes::from_static(b"enc"),
+        };
+        assert_eq!(read_file(&file(core::slice::from_ref(&t))).unwrap().1, [t]);
+    }
+}

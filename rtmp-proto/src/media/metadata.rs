@@ -204,3 +204,105 @@ fn format_u8(n: u8, buf: &mut [u8; 3]) -> &str {
     }
     core::str::from_utf8(buf.get(skip..).unwrap_or_default()).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(values: &[Value<'_>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        amf0::encode_all(values, &mut out).unwrap();
+        out
+    }
+
+    fn props() -> Value<'static> {
+        Value::EcmaArray(alloc::vec![
+            ("width".into(), 1280.0.into()),
+            ("height".into(), 720.0.into()),
+            ("framerate".into(), 25.0.into()),
+            ("videocodecid".into(), 7.0.into()),
+            (
+                "audiocodecid".into(),
+                f64::from(FourCc::OPUS.to_u32()).into()
+            ),
+            ("audiosamplerate".into(), 48_000.0.into()),
+            ("stereo".into(), true.into()),
+            ("encoder".into(), "Lavf61".into()),
+        ])
+    }
+
+    #[test]
+    fn script_tag_form_gives_the_typed_view() {
+        let m = Metadata::parse(0, &body(&[ON_METADATA.into(), props()])).unwrap();
+        assert_eq!(
+            (m.width(), m.height(), m.frame_rate()),
+            (Some(1280.0), Some(720.0), Some(25.0))
+        );
+        assert_eq!(m.video_codec(), Some(CodecTag::Legacy(7)));
+        assert_eq!(m.audio_codec(), Some(CodecTag::FourCc(FourCc::OPUS)));
+        assert_eq!(
+            (m.audio_sample_rate(), m.audio_channels()),
+            (Some(48_000.0), Some(2.0))
+        );
+        assert_eq!(m.encoder(), Some("Lavf61"));
+    }
+
+    #[test]
+    fn set_data_frame_form_is_accepted() {
+        let m = Metadata::parse(
+            7,
+            &body(&[SET_DATA_FRAME.into(), ON_METADATA.into(), props()]),
+        )
+        .unwrap();
+        assert_eq!(m.timestamp, 7);
+        assert_eq!(m.properties, props());
+    }
+
+    #[test]
+    fn codec_id_as_a_four_character_string_is_a_fourcc() {
+        let p = Value::EcmaArray(alloc::vec![("videocodecid".into(), "hvc1".into())]);
+        let m = Metadata::new(0, p);
+        assert_eq!(m.video_codec(), Some(CodecTag::FourCc(FourCc::HEVC)));
+    }
+
+    #[test]
+    fn other_data_messages_are_not_metadata() {
+        assert_eq!(
+            Metadata::parse(0, &body(&["onTextData".into(), props()])),
+            Err(MediaError::NotMetadata)
+        );
+        assert_eq!(
+            Metadata::parse(0, &body(&[ON_METADATA.into(), 1.0.into()])),
+            Err(MediaError::NotMetadata)
+        );
+    }
+
+    #[test]
+    fn garbage_is_an_amf_error() {
+        assert_eq!(Metadata::parse(0, &[0x02, 0x00]), Err(MediaError::Amf));
+    }
+
+    #[test]
+    fn encode_forms_parse_back() {
+        let m = Metadata::new(3, props());
+        let mut a = Vec::new();
+        m.encode(&mut a).unwrap();
+        let mut b = Vec::new();
+        m.encode_set_data_frame(&mut b).unwrap();
+        assert_eq!(Metadata::parse(3, &a).unwrap(), m);
+        assert_eq!(Metadata::parse(3, &b).unwrap(), m);
+    }
+
+    #[test]
+    fn track_info_maps_are_read_by_track_id() {
+        let track = Value::Object(alloc::vec![("width".into(), 640.0.into())]);
+        let map = Value::Object(alloc::vec![("12".into(), track.clone())]);
+        let m = Metadata::new(
+            0,
+            Value::EcmaArray(alloc::vec![("videoTrackIdInfoMap".into(), map)]),
+        );
+        assert_eq!(m.track_info(true, 12), Some(&track));
+        assert_eq!(m.track_info(true, 1), None);
+        assert_eq!(m.track_info(false, 12), None);
+    }
+}

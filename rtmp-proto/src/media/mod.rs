@@ -34,6 +34,8 @@ mod error;
 pub mod flv;
 mod metadata;
 mod mux;
+#[cfg(test)]
+mod proptests;
 mod video;
 mod writer;
 

@@ -255,3 +255,84 @@ fn audio(
     };
     tag.encode(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::{CodecConfig, Sample};
+
+    fn sample(codec: Codec, track: u8, nanos: u32, composition_time: i32) -> MediaEvent {
+        MediaEvent::Sample(Sample {
+            track: TrackId(track),
+            codec,
+            dts: 40,
+            composition_time,
+            nanos,
+            keyframe: true,
+            payload: Bytes::from_static(b"P"),
+        })
+    }
+
+    #[test]
+    fn avc_on_track_0_uses_legacy_framing() {
+        let tag = mux(&sample(Codec::Video(VideoCodec::Avc), 0, 0, 80)).unwrap();
+        assert_eq!((tag.tag_type, tag.timestamp), (TagType::Video, 40));
+        assert_eq!(tag.body.as_ref(), &[0x17, 1, 0, 0, 80, b'P']);
+    }
+
+    #[test]
+    fn aac_on_track_0_uses_legacy_framing() {
+        let tag = mux(&sample(Codec::Audio(AudioCodec::Aac), 0, 0, 0)).unwrap();
+        assert_eq!(tag.body.as_ref(), &[0xaf, 1, b'P']);
+    }
+
+    #[test]
+    fn hevc_uses_enhanced_framing_and_coded_frames_x_for_zero_composition_time() {
+        let tag = mux(&sample(Codec::Video(VideoCodec::Hevc), 0, 0, 0)).unwrap();
+        assert_eq!(tag.body.as_ref(), b"\x93hvc1P");
+        let tag = mux(&sample(Codec::Video(VideoCodec::Hevc), 0, 0, 2)).unwrap();
+        assert_eq!(tag.body.as_ref(), b"\x91hvc1\x00\x00\x02P");
+    }
+
+    #[test]
+    fn track_other_than_0_uses_a_one_track_multitrack_header() {
+        let tag = mux(&sample(Codec::Video(VideoCodec::Avc), 3, 0, 0)).unwrap();
+        assert_eq!(tag.body.as_ref(), b"\x96\x03avc1\x03P");
+    }
+
+    #[test]
+    fn nanosecond_offset_uses_a_modex() {
+        let tag = mux(&sample(Codec::Audio(AudioCodec::Opus), 0, 500, 0)).unwrap();
+        assert_eq!(tag.body.as_ref(), b"\x97\x02\x00\x01\xf4\x01OpusP");
+    }
+
+    #[test]
+    fn aac_sequence_end_needs_enhanced_framing() {
+        let e = MediaEvent::SequenceEnd {
+            track: TrackId(0),
+            codec: Codec::Audio(AudioCodec::Aac),
+            timestamp: 0,
+        };
+        assert_eq!(mux(&e).unwrap().body.as_ref(), b"\x92mp4a");
+    }
+
+    #[test]
+    fn legacy_codec_on_another_track_is_unrepresentable() {
+        let e = sample(Codec::Video(VideoCodec::Legacy(2)), 1, 0, 0);
+        assert!(matches!(mux(&e), Err(MediaError::Unrepresentable(_))));
+    }
+
+    #[test]
+    fn failed_mux_leaves_the_buffer_alone() {
+        let mut out = alloc::vec![1, 2, 3];
+        let e = MediaEvent::Codec(CodecConfig {
+            track: TrackId(0),
+            codec: Codec::Audio(AudioCodec::Aac),
+            timestamp: 0,
+            config: Bytes::new(),
+            mpeg2ts: true,
+        });
+        assert!(mux_into(&e, &mut out).is_err());
+        assert_eq!(out, [1, 2, 3]);
+    }
+}

@@ -445,3 +445,311 @@ fn encode_enhanced_data(p: &VideoPacket, out: &mut Vec<u8>) -> Result<(), MediaE
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::{FourCc, ModEx};
+
+    fn parse(b: &[u8]) -> Result<VideoTag, MediaError> {
+        VideoTag::parse(&Bytes::copy_from_slice(b))
+    }
+
+    fn only_packet(tag: &VideoTag) -> &VideoPacket {
+        match &tag.content {
+            VideoTagContent::Packets(p) if p.len() == 1 => &p[0],
+            other => panic!("expected one packet, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn legacy_avc_sequence_header_is_a_sequence_start() {
+        let tag = parse(&[0x17, 0, 0, 0, 0, 1, 0x64, 0, 0x1f]).unwrap();
+        assert_eq!(tag.frame_type, VideoFrameType::Key);
+        assert_eq!(tag.framing, Framing::Legacy);
+        let p = only_packet(&tag);
+        assert_eq!(p.codec, VideoCodec::Avc);
+        assert_eq!(
+            p.data,
+            VideoData::SequenceStart(Bytes::from_static(&[1, 0x64, 0, 0x1f]))
+        );
+    }
+
+    #[test]
+    fn legacy_avc_nalu_carries_a_signed_composition_time() {
+        let tag = parse(&[0x27, 1, 0xff, 0xff, 0xd8, 0, 0, 0, 1, 0x41]).unwrap();
+        assert_eq!(tag.frame_type, VideoFrameType::Inter);
+        assert_eq!(
+            only_packet(&tag).data,
+            VideoData::CodedFrames {
+                composition_time: -40,
+                data: Bytes::from_static(&[0, 0, 0, 1, 0x41]),
+            }
+        );
+    }
+
+    #[test]
+    fn legacy_avc_end_of_sequence() {
+        let tag = parse(&[0x17, 2, 0, 0, 0]).unwrap();
+        assert_eq!(only_packet(&tag).data, VideoData::SequenceEnd);
+    }
+
+    #[test]
+    fn legacy_avc_packet_type_3_is_unknown() {
+        assert_eq!(
+            parse(&[0x17, 3, 0, 0, 0]),
+            Err(MediaError::UnknownPacketType(3))
+        );
+    }
+
+    #[test]
+    fn legacy_avc_header_cut_short_is_truncated() {
+        assert_eq!(
+            parse(&[0x17, 1, 0]),
+            Err(MediaError::Truncated("composition time"))
+        );
+    }
+
+    #[test]
+    fn legacy_h263_passes_through_opaquely() {
+        let tag = parse(&[0x32, 0xaa, 0xbb]).unwrap();
+        assert_eq!(tag.frame_type, VideoFrameType::Disposable);
+        let p = only_packet(&tag);
+        assert_eq!(p.codec, VideoCodec::Legacy(2));
+        assert_eq!(
+            p.data,
+            VideoData::CodedFrames {
+                composition_time: 0,
+                data: Bytes::from_static(&[0xaa, 0xbb]),
+            }
+        );
+    }
+
+    #[test]
+    fn reserved_frame_types_are_rejected() {
+        assert_eq!(
+            parse(&[0x07, 1, 0, 0, 0]),
+            Err(MediaError::ReservedFrameType(0))
+        );
+        assert_eq!(
+            parse(&[0x67, 1, 0, 0, 0]),
+            Err(MediaError::ReservedFrameType(6))
+        );
+    }
+
+    #[test]
+    fn empty_body_is_its_own_error() {
+        assert_eq!(parse(&[]), Err(MediaError::EmptyBody));
+    }
+
+    #[test]
+    fn legacy_command_frame_carries_the_command_byte() {
+        let tag = parse(&[0x57, 1]).unwrap();
+        assert_eq!(
+            tag.content,
+            VideoTagContent::Command {
+                codec: Some(VideoCodec::Avc),
+                command: VideoCommand::END_SEEK,
+            }
+        );
+    }
+
+    #[test]
+    fn enhanced_hevc_coded_frames_carry_a_composition_time() {
+        let tag = parse(b"\x91hvc1\x00\x00\x28NAL").unwrap();
+        let p = only_packet(&tag);
+        assert_eq!(p.codec, VideoCodec::Hevc);
+        assert_eq!(
+            p.data,
+            VideoData::CodedFrames {
+                composition_time: 40,
+                data: Bytes::from_static(b"NAL"),
+            }
+        );
+    }
+
+    #[test]
+    fn enhanced_av1_coded_frames_carry_no_composition_time() {
+        let tag = parse(b"\x91av01OBU").unwrap();
+        assert_eq!(
+            only_packet(&tag).data,
+            VideoData::CodedFrames {
+                composition_time: 0,
+                data: Bytes::from_static(b"OBU"),
+            }
+        );
+    }
+
+    #[test]
+    fn enhanced_coded_frames_x_imply_composition_time_zero() {
+        let tag = parse(b"\xa3avc1NAL").unwrap();
+        assert_eq!(tag.frame_type, VideoFrameType::Inter);
+        assert_eq!(
+            only_packet(&tag).data,
+            VideoData::CodedFramesX(Bytes::from_static(b"NAL"))
+        );
+    }
+
+    #[test]
+    fn enhanced_unknown_fourcc_is_kept() {
+        let tag = parse(b"\x90abcdCONFIG").unwrap();
+        let p = only_packet(&tag);
+        assert_eq!(p.codec, VideoCodec::Unknown(FourCc(*b"abcd")));
+        assert_eq!(
+            p.data,
+            VideoData::SequenceStart(Bytes::from_static(b"CONFIG"))
+        );
+    }
+
+    #[test]
+    fn enhanced_reserved_packet_type_is_rejected() {
+        assert_eq!(parse(b"\x98vp09"), Err(MediaError::UnknownPacketType(8)));
+    }
+
+    #[test]
+    fn enhanced_metadata_packet_carries_amf() {
+        let tag = parse(b"\x94av01\x02\x00\x09colorInfo").unwrap();
+        assert!(matches!(only_packet(&tag).data, VideoData::Metadata(ref d) if d.len() == 12));
+    }
+
+    #[test]
+    fn enhanced_command_frame_has_no_fourcc() {
+        let tag = parse(&[0xd0, 0]).unwrap();
+        assert_eq!(
+            tag.content,
+            VideoTagContent::Command {
+                codec: None,
+                command: VideoCommand::START_SEEK,
+            }
+        );
+    }
+
+    #[test]
+    fn modex_timestamp_offset_nano_precedes_the_packet_type() {
+        // ModEx (7), size 3 - 1, data 0x0f4240 - 1 ns..., type 0 then CodedFramesX (3).
+        let tag = parse(b"\x97\x02\x00\x01\x2c\x03vp09F").unwrap();
+        let Framing::Enhanced { modex, multitrack } = &tag.framing else {
+            panic!("not enhanced");
+        };
+        assert_eq!(*multitrack, None);
+        assert_eq!(modex.len(), 1);
+        assert_eq!(modex[0].nanos(), Some(Ok(300)));
+        assert_eq!(
+            only_packet(&tag).data,
+            VideoData::CodedFramesX(Bytes::from_static(b"F"))
+        );
+    }
+
+    #[test]
+    fn modex_data_of_256_bytes_uses_the_16_bit_size() {
+        let tag = VideoTag {
+            frame_type: VideoFrameType::Key,
+            framing: Framing::Enhanced {
+                modex: alloc::vec![ModEx {
+                    kind: 5,
+                    data: Bytes::from(alloc::vec![7u8; 256]),
+                }],
+                multitrack: None,
+            },
+            content: VideoTagContent::Packets(alloc::vec![VideoPacket {
+                track: TrackId(0),
+                codec: VideoCodec::Vp9,
+                data: VideoData::SequenceEnd,
+            }]),
+        };
+        let body = tag.to_bytes().unwrap();
+        assert_eq!(&body[..4], &[0x97, 0xff, 0x00, 0xff]);
+        assert_eq!(VideoTag::parse(&body).unwrap(), tag);
+    }
+
+    #[test]
+    fn multitrack_one_track_carries_a_track_id_and_no_size() {
+        let tag = parse(b"\x96\x03av01\x02OBU").unwrap();
+        assert_eq!(
+            tag.framing,
+            Framing::Enhanced {
+                modex: Vec::new(),
+                multitrack: Some(MultitrackType::OneTrack),
+            }
+        );
+        let p = only_packet(&tag);
+        assert_eq!(p.track, TrackId(2));
+        assert_eq!(p.data, VideoData::CodedFramesX(Bytes::from_static(b"OBU")));
+    }
+
+    #[test]
+    fn multitrack_many_tracks_splits_tracks_by_size() {
+        let tag = parse(b"\x96\x13av01\x00\x00\x00\x02AA\x01\x00\x00\x01B").unwrap();
+        let VideoTagContent::Packets(p) = &tag.content else {
+            panic!()
+        };
+        assert_eq!(p.len(), 2);
+        assert_eq!(
+            (p[0].track, &p[0].data),
+            (
+                TrackId(0),
+                &VideoData::CodedFramesX(Bytes::from_static(b"AA"))
+            )
+        );
+        assert_eq!(
+            (p[1].track, &p[1].data),
+            (
+                TrackId(1),
+                &VideoData::CodedFramesX(Bytes::from_static(b"B"))
+            )
+        );
+    }
+
+    #[test]
+    fn multitrack_many_codecs_reads_a_fourcc_per_track() {
+        let tag = parse(b"\x96\x20avc1\x00\x00\x00\x01Ahvc1\x01\x00\x00\x01B").unwrap();
+        let VideoTagContent::Packets(p) = &tag.content else {
+            panic!()
+        };
+        assert_eq!(
+            [p[0].codec, p[1].codec],
+            [VideoCodec::Avc, VideoCodec::Hevc]
+        );
+    }
+
+    #[test]
+    fn multitrack_track_size_past_the_end_is_rejected() {
+        assert_eq!(
+            parse(b"\x96\x13av01\x00\x00\x00\x09AA"),
+            Err(MediaError::TrackSizeOverrun)
+        );
+    }
+
+    #[test]
+    fn multitrack_inside_multitrack_is_rejected() {
+        assert_eq!(
+            parse(b"\x96\x06av01\x00"),
+            Err(MediaError::NestedMultitrack)
+        );
+    }
+
+    #[test]
+    fn reserved_multitrack_type_is_rejected() {
+        assert_eq!(
+            parse(b"\x96\x33av01\x00"),
+            Err(MediaError::UnknownMultitrackType(3))
+        );
+    }
+
+    #[test]
+    fn legacy_framing_cannot_carry_hevc() {
+        let tag = VideoTag {
+            frame_type: VideoFrameType::Key,
+            framing: Framing::Legacy,
+            content: VideoTagContent::Packets(alloc::vec![VideoPacket {
+                track: TrackId(0),
+                codec: VideoCodec::Hevc,
+                data: VideoData::SequenceEnd,
+            }]),
+        };
+        assert!(matches!(
+            tag.to_bytes(),
+            Err(MediaError::Unrepresentable(_))
+        ));
+    }
+}

@@ -246,7 +246,7 @@ impl FrameWriter {
     }
 
     fn synthesize_metadata(&self) -> Metadata {
-        let mut props = Value::ecma_array::<&str, Value<'static>>([]);
+        let mut props = Value::EcmaArray(Vec::new());
         let default = |kind| {
             self.configs
                 .iter()
@@ -308,4 +308,215 @@ fn needs_config(codec: Codec) -> bool {
                 AudioCodec::Legacy(_) | AudioCodec::Mp3 | AudioCodec::Ac3 | AudioCodec::Eac3
             )
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::media::flv::TagType;
+    use crate::media::{Demuxer, Sample};
+
+    const AVCC: &[u8] = &[1, 0x42, 0, 0x1e, 0xff, 0xe1, 0, 1, 0x67, 1, 0, 1, 0x68];
+    const ASC: &[u8] = &[0x12, 0x10];
+
+    fn config(codec: Codec, config: &'static [u8]) -> MediaEvent {
+        MediaEvent::Codec(CodecConfig {
+            track: TrackId(0),
+            codec,
+            timestamp: 0,
+            config: Bytes::from_static(config),
+            mpeg2ts: false,
+        })
+    }
+
+    fn video_config() -> MediaEvent {
+        config(Codec::Video(VideoCodec::Avc), AVCC)
+    }
+
+    fn audio_config() -> MediaEvent {
+        config(Codec::Audio(AudioCodec::Aac), ASC)
+    }
+
+    fn frame(codec: Codec, dts: u32) -> MediaEvent {
+        MediaEvent::Sample(Sample {
+            track: TrackId(0),
+            codec,
+            dts,
+            composition_time: 0,
+            nanos: 0,
+            keyframe: true,
+            payload: Bytes::from_static(&[0, 0, 0, 1, 0x65]),
+        })
+    }
+
+    fn video(dts: u32) -> MediaEvent {
+        frame(Codec::Video(VideoCodec::Avc), dts)
+    }
+
+    fn audio(dts: u32) -> MediaEvent {
+        frame(Codec::Audio(AudioCodec::Aac), dts)
+    }
+
+    /// What each tag is, in order: "meta", "vcfg", "acfg", "v@dts", "a@dts".
+    fn kinds(tags: &[FlvTag]) -> Vec<alloc::string::String> {
+        let mut d = Demuxer::new();
+        tags.iter()
+            .map(|t| {
+                let mut e = Vec::new();
+                d.demux_tag(t, &mut e).unwrap();
+                match &e[0] {
+                    MediaEvent::Metadata(_) => "meta".into(),
+                    MediaEvent::Codec(c) if c.codec.kind() == MediaKind::Video => "vcfg".into(),
+                    MediaEvent::Codec(_) => "acfg".into(),
+                    MediaEvent::Sample(s) if s.codec.kind() == MediaKind::Video => {
+                        alloc::format!("v@{}", s.dts)
+                    }
+                    MediaEvent::Sample(s) => alloc::format!("a@{}", s.dts),
+                    other => alloc::format!("{other:?}"),
+                }
+            })
+            .collect()
+    }
+
+    fn run(w: &mut FrameWriter, events: impl IntoIterator<Item = MediaEvent>) -> Vec<FlvTag> {
+        let mut out = Vec::new();
+        for e in events {
+            w.push(e, &mut out).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn metadata_and_sequence_headers_precede_the_first_frames() {
+        let mut w = FrameWriter::default();
+        let tags = run(
+            &mut w,
+            [
+                video_config(),
+                audio_config(),
+                video(0),
+                audio(0),
+                video(40),
+            ],
+        );
+        assert_eq!(kinds(&tags), ["meta", "vcfg", "v@0", "acfg", "a@0", "v@40"]);
+    }
+
+    #[test]
+    fn synthesized_metadata_names_the_codecs_and_audio_rate() {
+        let mut w = FrameWriter::default();
+        let tags = run(&mut w, [video_config(), audio_config(), video(0)]);
+        assert_eq!(tags[0].tag_type, TagType::Script);
+        let m = Metadata::parse(0, &tags[0].body).unwrap();
+        assert_eq!(m.number("videocodecid"), Some(7.0));
+        assert_eq!(m.number("audiocodecid"), Some(10.0));
+        assert_eq!(m.audio_sample_rate(), Some(44_100.0));
+        assert_eq!(m.stereo(), Some(true));
+    }
+
+    #[test]
+    fn given_metadata_is_sent_instead_of_a_synthesized_one() {
+        let mut w = FrameWriter::default();
+        let given = Metadata::new(
+            0,
+            Value::EcmaArray(alloc::vec![("width".into(), 640.0.into())]),
+        );
+        let tags = run(
+            &mut w,
+            [
+                MediaEvent::Metadata(given.clone()),
+                video_config(),
+                video(0),
+            ],
+        );
+        assert_eq!(Metadata::parse(0, &tags[0].body).unwrap(), given);
+    }
+
+    #[test]
+    fn audio_waits_for_the_video_configuration() {
+        let mut w = FrameWriter::default();
+        let tags = run(&mut w, [audio_config(), audio(0), audio(23)]);
+        assert!(tags.is_empty());
+        assert_eq!(w.held(), 2);
+        let tags = run(&mut w, [video_config(), video(40)]);
+        assert_eq!(
+            kinds(&tags),
+            ["meta", "vcfg", "acfg", "a@0", "a@23", "v@40"]
+        );
+    }
+
+    #[test]
+    fn video_frames_wait_for_their_configuration() {
+        let mut w = FrameWriter::default();
+        assert!(run(&mut w, [video(0)]).is_empty());
+        let tags = run(&mut w, [video_config()]);
+        assert_eq!(kinds(&tags), ["meta", "vcfg", "v@0"]);
+    }
+
+    #[test]
+    fn audio_only_streams_flow_when_video_is_not_expected() {
+        let mut w = FrameWriter::new(FrameWriterConfig {
+            expect_video: false,
+            ..FrameWriterConfig::default()
+        });
+        let tags = run(&mut w, [audio_config(), audio(0)]);
+        assert_eq!(kinds(&tags), ["meta", "acfg", "a@0"]);
+    }
+
+    #[test]
+    fn holding_audio_longer_than_the_time_limit_gives_up_on_video() {
+        let mut w = FrameWriter::new(FrameWriterConfig {
+            max_hold_ms: 100,
+            ..FrameWriterConfig::default()
+        });
+        let tags = run(&mut w, [audio_config(), audio(0), audio(50), audio(100)]);
+        assert!(tags.is_empty());
+        let tags = run(&mut w, [audio(150)]);
+        assert!(w.gave_up_on_video());
+        assert_eq!(
+            kinds(&tags),
+            ["meta", "acfg", "a@0", "a@50", "a@100", "a@150"]
+        );
+        // Video that arrives later still gets its sequence header first.
+        let tags = run(&mut w, [video_config(), video(200)]);
+        assert_eq!(kinds(&tags), ["vcfg", "v@200"]);
+        assert_eq!(w.dropped(), 0);
+    }
+
+    #[test]
+    fn holding_more_than_the_count_limit_drops_the_oldest_unconfigured_frames() {
+        let mut w = FrameWriter::new(FrameWriterConfig {
+            max_held: 2,
+            ..FrameWriterConfig::default()
+        });
+        let tags = run(&mut w, [video(0), video(1), video(2)]);
+        assert!(tags.is_empty());
+        assert_eq!((w.held(), w.dropped()), (2, 1));
+        let tags = run(&mut w, [video_config()]);
+        assert_eq!(kinds(&tags), ["meta", "vcfg", "v@1", "v@2"]);
+    }
+
+    #[test]
+    fn a_changed_configuration_is_resent_before_the_next_frame() {
+        let mut w = FrameWriter::default();
+        run(&mut w, [video_config(), video(0)]);
+        let changed = config(
+            Codec::Video(VideoCodec::Avc),
+            &[1, 0x4d, 0, 0x1f, 0xff, 0xe0, 0],
+        );
+        let tags = run(&mut w, [video_config(), video(40), changed, video(80)]);
+        assert_eq!(kinds(&tags), ["v@40", "vcfg", "v@80"]);
+    }
+
+    #[test]
+    fn finish_flushes_held_audio_and_counts_what_never_got_a_configuration() {
+        let mut w = FrameWriter::default();
+        run(&mut w, [audio_config(), audio(0), video(10)]);
+        let mut out = Vec::new();
+        w.finish(&mut out).unwrap();
+        assert_eq!(kinds(&out), ["meta", "acfg", "a@0"]);
+        assert_eq!(w.dropped(), 1);
+    }
 }
