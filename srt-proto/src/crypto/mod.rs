@@ -17,6 +17,9 @@
 //!    The packet index every IV is built from is the first 32-bit word of
 //!    the data packet header (its sequence number).
 //!
+//! 4. A sender holds [`SenderKeys`]: the active key and libsrt's refresh
+//!    schedule (announce the next key, switch, retire the old one).
+//!
 //! [`open_key_material`] does steps 1 and 2 for a decoded
 //! [`crate::packet::KeyMaterial`]; [`seal_key_material`] builds one for a
 //! sender.
@@ -72,6 +75,7 @@ mod ctr;
 mod gcm;
 mod key;
 mod km;
+mod refresh;
 mod wrap;
 
 pub use context::{CipherMode, CryptoContext, DecryptError, KeyPair, header_key_index};
@@ -82,6 +86,10 @@ pub use key::{
     PassphraseError, SALT_LEN, Salt, Sek,
 };
 pub use km::{KmError, ReceivedKeys, open_key_material, seal_key_material};
+pub use refresh::{
+    DEFAULT_KM_PRE_ANNOUNCE, DEFAULT_KM_REFRESH_RATE, KeyEvent, KeyRefreshConfig,
+    KeyRefreshConfigError, SenderKeys,
+};
 pub use wrap::{
     KeyIndex, KeySet, MAX_WRAPPED_LEN, StreamKeys, UnwrapError, WRAP_OVERHEAD, WrapError,
     WrappedKeys,
