@@ -36,7 +36,14 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod access;
+pub mod cookie;
 pub mod crypto;
+pub mod handshake;
 pub mod packet;
+pub mod rng;
 pub mod seq;
+#[cfg(feature = "sim")]
+pub mod sim;
+pub mod streamid;
 pub mod time;

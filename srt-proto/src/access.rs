@@ -1,0 +1,1 @@
+//! Access control: connection requests, the embedder's decision, and ready-made policies.

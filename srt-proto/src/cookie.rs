@@ -1,0 +1,1 @@
+//! Stateless SYN cookies for the listener.

@@ -1,0 +1,1 @@
+//! The connection handshake: caller, listener and rendezvous state machines, and option negotiation.

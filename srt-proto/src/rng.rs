@@ -1,0 +1,1 @@
+//! The seeded random number generator all randomness comes from.

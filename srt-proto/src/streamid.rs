@@ -1,0 +1,1 @@
+//! Stream ids and the `#!::` access-control syntax.
