@@ -4,6 +4,7 @@ use alloc::vec::Vec;
 
 use super::error::EncodeError;
 use super::marker;
+use super::string::AmfString;
 use super::value::{Property, Value};
 use crate::amf3;
 
@@ -108,7 +109,7 @@ impl Amf0Encoder<'_> {
         Ok(())
     }
 
-    fn long_str(&mut self, marker: u8, s: &str) -> Result<(), EncodeError> {
+    fn long_str(&mut self, marker: u8, s: &AmfString<'_>) -> Result<(), EncodeError> {
         self.out.push(marker);
         self.u32_len(s.len())?;
         self.out.extend_from_slice(s.as_bytes());
@@ -116,7 +117,7 @@ impl Amf0Encoder<'_> {
     }
 
     /// A key or class name: u16 length and UTF-8.
-    fn key(&mut self, key: &str) -> Result<(), EncodeError> {
+    fn key(&mut self, key: &AmfString<'_>) -> Result<(), EncodeError> {
         let len = u16::try_from(key.len()).map_err(|_| EncodeError::TooLong {
             len: key.len(),
             max: usize::from(u16::MAX),

@@ -29,9 +29,6 @@ pub enum DecodeErrorKind {
     /// An AMF0 object-end marker (0x09) where a value was expected: it is only
     /// valid after an empty key, ending an object or ECMA array.
     UnexpectedObjectEnd,
-    /// A string that is not valid UTF-8 (both specs require UTF-8); the offset
-    /// points at the first invalid byte.
-    InvalidUtf8,
     /// Containers nested deeper than [`Limits::max_depth`](crate::amf0::Limits::max_depth).
     DepthLimitExceeded {
         /// The limit in force.
@@ -120,7 +117,6 @@ impl fmt::Display for DecodeErrorKind {
             Self::UnexpectedObjectEnd => {
                 f.write_str("object-end marker where a value was expected")
             }
-            Self::InvalidUtf8 => f.write_str("string is not valid UTF-8"),
             Self::DepthLimitExceeded { limit } => {
                 write!(f, "values nested deeper than the limit of {limit}")
             }

@@ -28,12 +28,13 @@
 //! ```
 //!
 //! # Decisions
-//! - **Strings borrow from the input.** Decoded strings are
-//!   [`Cow::Borrowed`] slices of the message body, so decoding a command
-//!   allocates only for the containers. [`Value::into_owned`] detaches a value
-//!   from the input.
-//! - **Strings must be UTF-8**, as the spec says; anything else is a
-//!   [`DecodeErrorKind::InvalidUtf8`] error at the first bad byte.
+//! - **Strings borrow from the input** and are kept as the bytes sent
+//!   ([`AmfString`]): decoding a command allocates only for its containers
+//!   and validates nothing it is not asked to read. The spec says UTF-8, but
+//!   peers send what they like: [`Value::as_str`] answers `None` for a string
+//!   that is not UTF-8, [`AmfString::to_string_lossy`] replaces bad bytes,
+//!   and re-encoding gives back the same bytes. Keys are matched as bytes.
+//!   [`Value::into_owned`] detaches a value from the input.
 //! - **String and Long String are one variant**, [`Value::String`]; the
 //!   encoder picks the Long String marker (0x0C) only for strings over
 //!   65 535 bytes, as Flash does.
@@ -66,11 +67,13 @@ mod decode;
 mod encode;
 mod error;
 pub(crate) mod reader;
+mod string;
 #[cfg(test)]
 mod tests;
 mod value;
 
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, ReferenceTable};
+pub use string::AmfString;
 pub use value::{Property, TypedObject, Value};
 
 use alloc::vec::Vec;

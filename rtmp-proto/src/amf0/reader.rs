@@ -2,6 +2,7 @@
 
 use super::Limits;
 use super::error::{DecodeError, DecodeErrorKind};
+use super::string::AmfString;
 
 /// The input of one decode call: the bytes not yet read, and the limits with
 /// the budget spent so far.
@@ -13,6 +14,7 @@ pub(crate) struct Input<'a> {
 }
 
 impl<'a> Input<'a> {
+    #[inline]
     pub(crate) fn new(input: &'a [u8], limits: Limits) -> Self {
         Self {
             len: input.len(),
@@ -23,18 +25,22 @@ impl<'a> Input<'a> {
     }
 
     /// Byte offset of the next unread byte.
+    #[inline]
     pub(crate) fn offset(&self) -> usize {
         self.len.saturating_sub(self.rest.len())
     }
 
+    #[inline]
     pub(crate) fn remaining(&self) -> usize {
         self.rest.len()
     }
 
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.rest.is_empty()
     }
 
+    #[inline]
     pub(crate) fn error(&self, kind: DecodeErrorKind) -> DecodeError {
         DecodeError {
             kind,
@@ -42,14 +48,17 @@ impl<'a> Input<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn error_at(offset: usize, kind: DecodeErrorKind) -> DecodeError {
         DecodeError { kind, offset }
     }
 
+    #[inline]
     pub(crate) fn peek(&self) -> Option<u8> {
         self.rest.first().copied()
     }
 
+    #[inline]
     pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
         let (&byte, rest) = self
             .rest
@@ -59,27 +68,41 @@ impl<'a> Input<'a> {
         Ok(byte)
     }
 
-    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
-        let (head, rest) = self
-            .rest
-            .split_first_chunk::<N>()
-            .ok_or_else(|| self.error(DecodeErrorKind::UnexpectedEnd))?;
-        self.rest = rest;
-        Ok(*head)
+    /// The next `N` bytes, by reference: returning them by value inside a
+    /// `Result` put them at an odd offset and cost a store-forwarding stall
+    /// per number read.
+    #[inline]
+    fn take<const N: usize>(&mut self) -> Result<&'a [u8; N], DecodeError> {
+        match self.rest.split_first_chunk::<N>() {
+            Some((head, rest)) => {
+                self.rest = rest;
+                Ok(head)
+            }
+            None => Err(self.error(DecodeErrorKind::UnexpectedEnd)),
+        }
     }
 
+    #[inline]
     pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
-        self.array().map(u16::from_be_bytes)
+        self.take().map(|b| u16::from_be_bytes(*b))
     }
 
+    #[inline]
+    pub(crate) fn i16(&mut self) -> Result<i16, DecodeError> {
+        self.take().map(|b| i16::from_be_bytes(*b))
+    }
+
+    #[inline]
     pub(crate) fn u32(&mut self) -> Result<u32, DecodeError> {
-        self.array().map(u32::from_be_bytes)
+        self.take().map(|b| u32::from_be_bytes(*b))
     }
 
+    #[inline]
     pub(crate) fn f64(&mut self) -> Result<f64, DecodeError> {
-        self.array().map(f64::from_be_bytes)
+        self.take().map(|b| f64::from_be_bytes(*b))
     }
 
+    #[inline]
     pub(crate) fn bytes(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let (head, rest) = self
             .rest
@@ -89,21 +112,16 @@ impl<'a> Input<'a> {
         Ok(head)
     }
 
-    /// `n` bytes of UTF-8.
-    pub(crate) fn str(&mut self, n: usize) -> Result<&'a str, DecodeError> {
-        let start = self.offset();
-        let bytes = self.bytes(n)?;
-        core::str::from_utf8(bytes).map_err(|e| {
-            Self::error_at(
-                start.saturating_add(e.valid_up_to()),
-                DecodeErrorKind::InvalidUtf8,
-            )
-        })
+    /// `n` bytes of string, borrowed and unchecked (see [`AmfString`]).
+    #[inline]
+    pub(crate) fn string(&mut self, n: usize) -> Result<AmfString<'a>, DecodeError> {
+        self.bytes(n).map(AmfString::from_bytes)
     }
 
     /// Checks a count field against the input left: each of the `count`
     /// elements takes at least `min_size` bytes. Returns a capacity that is
     /// safe to allocate: bounded by the input and by the element budget.
+    #[inline]
     pub(crate) fn check_count(&self, count: u32, min_size: usize) -> Result<usize, DecodeError> {
         let count_usize = usize::try_from(count).unwrap_or(usize::MAX);
         let remaining = self.remaining();
@@ -115,6 +133,7 @@ impl<'a> Input<'a> {
     }
 
     /// Spends one element of the budget, for a value about to be decoded.
+    #[inline]
     pub(crate) fn count_element(&mut self) -> Result<(), DecodeError> {
         if self.elements >= self.limits.max_elements {
             return Err(self.error(DecodeErrorKind::ElementLimitExceeded {
@@ -126,6 +145,7 @@ impl<'a> Input<'a> {
     }
 
     /// The depth of the children of a container at `depth`.
+    #[inline]
     pub(crate) fn enter(&self, depth: u32) -> Result<u32, DecodeError> {
         if depth >= self.limits.max_depth {
             return Err(self.error(DecodeErrorKind::DepthLimitExceeded {

@@ -64,7 +64,10 @@ fn string_is_a_u16_length_and_utf8() {
 #[test]
 fn decoded_strings_borrow_from_the_input() {
     let bytes = b"\x02\x00\x07connect";
-    assert!(matches!(decoded(bytes), Value::String(Cow::Borrowed(_))));
+    let Value::String(s) = decoded(bytes) else {
+        panic!("not a string")
+    };
+    assert!(matches!(s.into_bytes(), Cow::Borrowed(_)));
 }
 
 #[test]
@@ -339,13 +342,33 @@ fn string_longer_than_the_input_is_an_unexpected_end() {
 }
 
 #[test]
-fn invalid_utf8_is_an_error_at_the_first_bad_byte() {
+fn string_that_is_not_utf8_is_kept_as_bytes_but_not_read_as_text() {
+    let bytes = b"\x02\x00\x03a\xFFb";
+    let value = decoded(bytes);
+    let Value::String(s) = &value else {
+        panic!("not a string")
+    };
+    assert_eq!(s.as_bytes(), b"a\xFFb");
+    assert_eq!(value.as_str(), None);
+    assert_eq!(s.to_string_lossy(), "a\u{FFFD}b");
+    assert_eq!(encoded(&value), bytes);
+}
+
+#[test]
+fn keys_that_are_not_utf8_are_kept_and_matched_as_bytes() {
+    let bytes = b"\x03\x00\x01\xE9\x05\x00\x01a\x06\x00\x00\x09";
+    let value = decoded(bytes);
+    assert_eq!(value.properties().unwrap()[0].0.as_bytes(), b"\xE9");
+    assert_eq!(value.get("a"), Some(&Value::Undefined));
+    assert_eq!(encoded(&value), bytes);
+}
+
+#[test]
+fn amf_strings_print_as_text_or_as_a_byte_literal() {
+    assert_eq!(alloc::format!("{:?}", AmfString::from("ok")), "\"ok\"");
     assert_eq!(
-        error(b"\x02\x00\x03a\xFFb"),
-        DecodeError {
-            kind: DecodeErrorKind::InvalidUtf8,
-            offset: 4
-        }
+        alloc::format!("{:?}", AmfString::from_bytes(b"a\xFF")),
+        "b\"a\\xff\""
     );
 }
 
@@ -555,7 +578,7 @@ fn ffmpeg_connect_command_decodes_to_its_fields() {
         .properties()
         .unwrap()
         .iter()
-        .map(|(k, _)| &**k)
+        .map(|(k, _)| k.as_str().unwrap())
         .collect();
     assert_eq!(keys, ["app", "type", "flashVer", "tcUrl"]);
 }

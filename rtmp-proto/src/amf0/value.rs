@@ -5,13 +5,15 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::string::AmfString;
 use crate::amf3;
 
 /// A property of an object, ECMA array or typed object: key and value.
-pub type Property<'a> = (Cow<'a, str>, Value<'a>);
+pub type Property<'a> = (AmfString<'a>, Value<'a>);
 
 /// One AMF0 value. Strings borrow from the decoded input (`'a`); values built
-/// in code from `&'static str` are `Value<'static>`.
+/// in code from `&'static str` are `Value<'static>`. Strings are
+/// [`AmfString`]s: bytes as sent, read as text with `as_str`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value<'a> {
     /// Number (0x00): an IEEE 754 double.
@@ -19,7 +21,7 @@ pub enum Value<'a> {
     /// Boolean (0x01).
     Boolean(bool),
     /// String (0x02), or Long String (0x0C) when over 65 535 bytes.
-    String(Cow<'a, str>),
+    String(AmfString<'a>),
     /// Anonymous object (0x03): properties in wire order, duplicates kept.
     Object(Vec<Property<'a>>),
     /// Null (0x05).
@@ -44,7 +46,7 @@ pub enum Value<'a> {
     /// Unsupported (0x0D).
     Unsupported,
     /// XML document (0x0F): the XML text.
-    XmlDocument(Cow<'a, str>),
+    XmlDocument(AmfString<'a>),
     /// Typed object (0x10): a class name and properties.
     TypedObject(Box<TypedObject<'a>>),
     /// AVM+ switch (0x11): the value is AMF3.
@@ -55,7 +57,7 @@ pub enum Value<'a> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TypedObject<'a> {
     /// The registered class name.
-    pub class_name: Cow<'a, str>,
+    pub class_name: AmfString<'a>,
     /// Properties in wire order, duplicates kept.
     pub properties: Vec<Property<'a>>,
 }
@@ -68,7 +70,7 @@ impl<'a> Value<'a> {
     /// let info = Value::object([("level", "status".into()), ("clientid", 1.0.into())]);
     /// assert_eq!(info.get_f64("clientid"), Some(1.0));
     /// ```
-    pub fn object<K: Into<Cow<'a, str>>>(
+    pub fn object<K: Into<AmfString<'a>>>(
         properties: impl IntoIterator<Item = (K, Value<'a>)>,
     ) -> Self {
         Self::Object(collect_properties(properties))
@@ -76,7 +78,7 @@ impl<'a> Value<'a> {
 
     /// An ECMA array with these properties, in this order (the usual shape
     /// of `onMetaData`).
-    pub fn ecma_array<K: Into<Cow<'a, str>>>(
+    pub fn ecma_array<K: Into<AmfString<'a>>>(
         properties: impl IntoIterator<Item = (K, Value<'a>)>,
     ) -> Self {
         Self::EcmaArray(collect_properties(properties))
@@ -87,10 +89,11 @@ impl<'a> Value<'a> {
         Self::StrictArray(values.into_iter().collect())
     }
 
-    /// The string, if this is a String (also through an AVM+ switch).
+    /// The string, if this is a String of UTF-8 (also through an AVM+
+    /// switch).
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Self::String(s) => Some(s),
+            Self::String(s) => s.as_str(),
             Self::Avmplus(v) => v.as_str(),
             _ => None,
         }
@@ -157,7 +160,7 @@ impl<'a> Value<'a> {
         self.properties()?
             .iter()
             .rev()
-            .find(|(k, _)| k == key)
+            .find(|(k, _)| k.as_bytes() == key.as_bytes())
             .map(|(_, v)| v)
     }
 
@@ -179,7 +182,7 @@ impl<'a> Value<'a> {
     /// Sets property `key` of an object, ECMA array or typed object: replaces
     /// the value of the last property with that key, or appends one. Returns
     /// false (and does nothing) for other values.
-    pub fn set(&mut self, key: impl Into<Cow<'a, str>>, value: impl Into<Value<'a>>) -> bool {
+    pub fn set(&mut self, key: impl Into<AmfString<'a>>, value: impl Into<Value<'a>>) -> bool {
         let Some(properties) = self.properties_mut() else {
             return false;
         };
@@ -197,7 +200,7 @@ impl<'a> Value<'a> {
         match self {
             Self::Number(n) => Value::Number(n),
             Self::Boolean(b) => Value::Boolean(b),
-            Self::String(s) => Value::String(Cow::Owned(s.into_owned())),
+            Self::String(s) => Value::String(s.into_owned()),
             Self::Object(p) => Value::Object(owned_properties(p)),
             Self::Null => Value::Null,
             Self::Undefined => Value::Undefined,
@@ -208,9 +211,9 @@ impl<'a> Value<'a> {
             }
             Self::Date { millis, time_zone } => Value::Date { millis, time_zone },
             Self::Unsupported => Value::Unsupported,
-            Self::XmlDocument(s) => Value::XmlDocument(Cow::Owned(s.into_owned())),
+            Self::XmlDocument(s) => Value::XmlDocument(s.into_owned()),
             Self::TypedObject(t) => Value::TypedObject(Box::new(TypedObject {
-                class_name: Cow::Owned(t.class_name.into_owned()),
+                class_name: t.class_name.into_owned(),
                 properties: owned_properties(t.properties),
             })),
             Self::Avmplus(v) => Value::Avmplus(Box::new(v.into_owned())),
@@ -218,7 +221,7 @@ impl<'a> Value<'a> {
     }
 }
 
-fn collect_properties<'a, K: Into<Cow<'a, str>>>(
+fn collect_properties<'a, K: Into<AmfString<'a>>>(
     properties: impl IntoIterator<Item = (K, Value<'a>)>,
 ) -> Vec<Property<'a>> {
     properties.into_iter().map(|(k, v)| (k.into(), v)).collect()
@@ -227,7 +230,7 @@ fn collect_properties<'a, K: Into<Cow<'a, str>>>(
 fn owned_properties(properties: Vec<Property<'_>>) -> Vec<Property<'static>> {
     properties
         .into_iter()
-        .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
@@ -257,18 +260,24 @@ impl From<bool> for Value<'_> {
 
 impl<'a> From<&'a str> for Value<'a> {
     fn from(s: &'a str) -> Self {
-        Self::String(Cow::Borrowed(s))
+        Self::String(s.into())
     }
 }
 
 impl From<String> for Value<'_> {
     fn from(s: String) -> Self {
-        Self::String(Cow::Owned(s))
+        Self::String(s.into())
     }
 }
 
 impl<'a> From<Cow<'a, str>> for Value<'a> {
     fn from(s: Cow<'a, str>) -> Self {
+        Self::String(s.into())
+    }
+}
+
+impl<'a> From<AmfString<'a>> for Value<'a> {
+    fn from(s: AmfString<'a>) -> Self {
         Self::String(s)
     }
 }

@@ -1,6 +1,8 @@
 //! The AMF3 decoder.
 
 use alloc::borrow::Cow;
+
+use crate::amf0::AmfString;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
@@ -12,7 +14,7 @@ use crate::amf0::{DecodeError, DecodeErrorKind, Limits, ReferenceTable};
 /// The reference tables of one decode call.
 #[derive(Default)]
 pub(crate) struct Tables<'a> {
-    strings: Vec<&'a str>,
+    strings: Vec<&'a [u8]>,
     traits: Vec<Traits<'a>>,
     /// How many complex values have begun: the object table, by count only,
     /// since object references are kept as indices.
@@ -21,8 +23,8 @@ pub(crate) struct Tables<'a> {
 
 /// Object traits, as sent inline once and referenced after.
 struct Traits<'a> {
-    class_name: &'a str,
-    sealed: Vec<&'a str>,
+    class_name: &'a [u8],
+    sealed: Vec<&'a [u8]>,
     dynamic: bool,
 }
 
@@ -78,7 +80,7 @@ fn out_of_range(at: usize, table: ReferenceTable, index: u32, len: usize) -> Dec
 }
 
 /// UTF-8-vr: a string value or a reference into the string table.
-fn string<'a>(input: &mut Input<'a>, tables: &mut Tables<'a>) -> Result<&'a str, DecodeError> {
+fn string<'a>(input: &mut Input<'a>, tables: &mut Tables<'a>) -> Result<&'a [u8], DecodeError> {
     let at = input.offset();
     let header = u29(input)?;
     let n = header >> 1;
@@ -89,7 +91,7 @@ fn string<'a>(input: &mut Input<'a>, tables: &mut Tables<'a>) -> Result<&'a str,
             .copied()
             .ok_or_else(|| out_of_range(at, ReferenceTable::String, n, tables.strings.len()));
     }
-    let s = input.str(len(n))?;
+    let s = input.bytes(len(n))?;
     // The empty string is never sent by reference, so never enters the table.
     if !s.is_empty() {
         tables.strings.push(s);
@@ -138,7 +140,7 @@ pub(crate) fn value<'a>(
             Some(Value::Integer(((n << 3) as i32) >> 3))
         }
         marker::DOUBLE => Some(Value::Double(input.f64()?)),
-        marker::STRING => Some(Value::String(Cow::Borrowed(string(input, tables)?))),
+        marker::STRING => Some(Value::String(AmfString::from_bytes(string(input, tables)?))),
         marker::XML_DOC..=marker::DICTIONARY => None,
         m => return Err(Input::error_at(start, DecodeErrorKind::UnknownMarker(m))),
     };
@@ -151,8 +153,8 @@ pub(crate) fn value<'a>(
         Header::Inline(n) => n,
     };
     let value = match marker {
-        marker::XML_DOC => Value::XmlDocument(Cow::Borrowed(input.str(len(n))?)),
-        marker::XML => Value::Xml(Cow::Borrowed(input.str(len(n))?)),
+        marker::XML_DOC => Value::XmlDocument(input.string(len(n))?),
+        marker::XML => Value::Xml(input.string(len(n))?),
         marker::DATE => Value::Date(input.f64()?),
         marker::ARRAY => {
             let depth = input.enter(depth)?;
@@ -192,7 +194,7 @@ pub(crate) fn value<'a>(
         }
         marker::VECTOR_OBJECT => {
             let fixed = input.u8()? != 0;
-            let type_name = Cow::Borrowed(string(input, tables)?);
+            let type_name = AmfString::from_bytes(string(input, tables)?);
             let capacity = input.check_count(n, 1)?;
             let depth = input.enter(depth)?;
             let mut items = Vec::with_capacity(capacity);
@@ -251,7 +253,7 @@ fn members<'a>(
             return Ok(members);
         }
         let value = value(input, tables, depth)?;
-        members.push((Cow::Borrowed(key), value));
+        members.push((AmfString::from_bytes(key), value));
     }
 }
 
@@ -298,7 +300,7 @@ fn object<'a>(
     let depth = input.enter(depth)?;
     let (class_name, count, dynamic) = match tables.traits.get(index) {
         Some(t) => (t.class_name, t.sealed.len(), t.dynamic),
-        None => ("", 0, false),
+        None => (&[][..], 0, false),
     };
     let capacity = input.check_count(u32::try_from(count).unwrap_or(u32::MAX), 1)?;
     let mut sealed_members = Vec::with_capacity(capacity);
@@ -310,7 +312,7 @@ fn object<'a>(
             .copied()
             .unwrap_or_default();
         let value = value(input, tables, depth)?;
-        sealed_members.push((Cow::Borrowed(name), value));
+        sealed_members.push((AmfString::from_bytes(name), value));
     }
     let dynamic_members = if dynamic {
         Some(members(input, tables, depth, Vec::new())?)
@@ -318,7 +320,7 @@ fn object<'a>(
         None
     };
     Ok(Object {
-        class_name: Cow::Borrowed(class_name),
+        class_name: AmfString::from_bytes(class_name),
         sealed_members,
         dynamic_members,
     })

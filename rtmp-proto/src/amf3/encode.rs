@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use super::value::{Property, Value};
 use super::{U29_MAX, marker};
-use crate::amf0::EncodeError;
+use crate::amf0::{AmfString, EncodeError};
 
 /// The object table of one encode call: the marker of each complex value
 /// written, so a reference can be written with the marker of what it names.
@@ -51,7 +51,7 @@ fn inline_len(out: &mut Vec<u8>, len: usize) -> Result<(), EncodeError> {
 }
 
 /// UTF-8-vr, always inline.
-fn string(out: &mut Vec<u8>, s: &str) -> Result<(), EncodeError> {
+fn string(out: &mut Vec<u8>, s: &AmfString<'_>) -> Result<(), EncodeError> {
     inline_len(out, s.len())?;
     out.extend_from_slice(s.as_bytes());
     Ok(())
@@ -59,7 +59,7 @@ fn string(out: &mut Vec<u8>, s: &str) -> Result<(), EncodeError> {
 
 /// A key of an associative part or a dynamic member: not empty, since the
 /// empty string ends the list.
-fn key(out: &mut Vec<u8>, key: &str) -> Result<(), EncodeError> {
+fn key(out: &mut Vec<u8>, key: &AmfString<'_>) -> Result<(), EncodeError> {
     if key.is_empty() {
         return Err(EncodeError::EmptyKey);
     }

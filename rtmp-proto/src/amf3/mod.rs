@@ -33,7 +33,7 @@
 //!   names.
 //! - **Externalizable objects are rejected** with
 //!   [`DecodeErrorKind::ExternalizableObject`]: their payload has no length.
-//! - **Strings must be UTF-8**, else [`DecodeErrorKind::InvalidUtf8`].
+//! - **Strings are kept as the bytes sent** ([`AmfString`]), as for AMF0.
 //! - **Integers** are 29-bit signed; the encoder writes an
 //!   [`Value::Integer`] outside −2^28 ..= 2^28 − 1 as a double, as Flash does.
 //! - **Limits**: [`Limits`] as for AMF0; every value counts as an element,
@@ -46,7 +46,9 @@ pub(crate) mod encode;
 pub(crate) mod tests;
 mod value;
 
-pub use crate::amf0::{DecodeError, DecodeErrorKind, EncodeError, Limits, ReferenceTable};
+pub use crate::amf0::{
+    AmfString, DecodeError, DecodeErrorKind, EncodeError, Limits, ReferenceTable,
+};
 pub use value::{Array, Object, Property, Value, VectorObject};
 
 use alloc::vec::Vec;
@@ -79,13 +81,13 @@ pub mod marker {
     pub const XML: u8 = 0x0B;
     /// ByteArray.
     pub const BYTE_ARRAY: u8 = 0x0C;
-    /// Vector.<int>.
+    /// `Vector.<int>`.
     pub const VECTOR_INT: u8 = 0x0D;
-    /// Vector.<uint>.
+    /// `Vector.<uint>`.
     pub const VECTOR_UINT: u8 = 0x0E;
-    /// Vector.<Number>.
+    /// `Vector.<Number>`.
     pub const VECTOR_DOUBLE: u8 = 0x0F;
-    /// Vector.<Object>.
+    /// `Vector.<Object>`.
     pub const VECTOR_OBJECT: u8 = 0x10;
     /// Dictionary.
     pub const DICTIONARY: u8 = 0x11;

@@ -5,10 +5,13 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-/// A named member of an object, or an associative entry of an array.
-pub type Property<'a> = (Cow<'a, str>, Value<'a>);
+use crate::amf0::AmfString;
 
-/// One AMF3 value. Strings and byte arrays borrow from the decoded input.
+/// A named member of an object, or an associative entry of an array.
+pub type Property<'a> = (AmfString<'a>, Value<'a>);
+
+/// One AMF3 value. Strings and byte arrays borrow from the decoded input;
+/// strings are [`AmfString`]s, bytes as sent.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value<'a> {
     /// undefined (0x00).
@@ -22,9 +25,9 @@ pub enum Value<'a> {
     /// double (0x05).
     Double(f64),
     /// string (0x06).
-    String(Cow<'a, str>),
+    String(AmfString<'a>),
     /// XMLDocument (0x07): the legacy XML text.
-    XmlDocument(Cow<'a, str>),
+    XmlDocument(AmfString<'a>),
     /// Date (0x08): milliseconds since 1970-01-01 00:00 UTC.
     Date(f64),
     /// Array (0x09): associative and dense parts.
@@ -32,31 +35,31 @@ pub enum Value<'a> {
     /// Object (0x0A): class name, sealed and dynamic members.
     Object(Box<Object<'a>>),
     /// XML (0x0B): E4X XML text.
-    Xml(Cow<'a, str>),
+    Xml(AmfString<'a>),
     /// ByteArray (0x0C).
     ByteArray(Cow<'a, [u8]>),
-    /// Vector.<int> (0x0D).
+    /// `Vector.<int>` (0x0D).
     VectorInt {
         /// Whether the vector has a fixed length.
         fixed: bool,
         /// The items.
         items: Vec<i32>,
     },
-    /// Vector.<uint> (0x0E).
+    /// `Vector.<uint>` (0x0E).
     VectorUint {
         /// Whether the vector has a fixed length.
         fixed: bool,
         /// The items.
         items: Vec<u32>,
     },
-    /// Vector.<Number> (0x0F).
+    /// `Vector.<Number>` (0x0F).
     VectorDouble {
         /// Whether the vector has a fixed length.
         fixed: bool,
         /// The items.
         items: Vec<f64>,
     },
-    /// Vector.<Object> (0x10).
+    /// `Vector.<Object>` (0x10).
     VectorObject(Box<VectorObject<'a>>),
     /// Dictionary (0x11): entries with any value as key.
     Dictionary {
@@ -85,7 +88,7 @@ pub struct Array<'a> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Object<'a> {
     /// The class name from the traits; empty for an anonymous object.
-    pub class_name: Cow<'a, str>,
+    pub class_name: AmfString<'a>,
     /// The sealed members, in traits order.
     pub sealed_members: Vec<Property<'a>>,
     /// The dynamic members in wire order (keys never empty), or `None` when
@@ -93,13 +96,13 @@ pub struct Object<'a> {
     pub dynamic_members: Option<Vec<Property<'a>>>,
 }
 
-/// The contents of an AMF3 Vector.<Object>.
+/// The contents of an AMF3 `Vector.<Object>`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VectorObject<'a> {
     /// Whether the vector has a fixed length.
     pub fixed: bool,
     /// The item type name; `*` for any type.
-    pub type_name: Cow<'a, str>,
+    pub type_name: AmfString<'a>,
     /// The items.
     pub items: Vec<Value<'a>>,
 }
@@ -121,11 +124,11 @@ impl<'a> Object<'a> {
 impl<'a> Value<'a> {
     /// An anonymous dynamic object with these members, in this order (keys
     /// must not be empty).
-    pub fn object<K: Into<Cow<'a, str>>>(
+    pub fn object<K: Into<AmfString<'a>>>(
         members: impl IntoIterator<Item = (K, Value<'a>)>,
     ) -> Self {
         Self::Object(Box::new(Object {
-            class_name: Cow::Borrowed(""),
+            class_name: AmfString::default(),
             sealed_members: Vec::new(),
             dynamic_members: Some(members.into_iter().map(|(k, v)| (k.into(), v)).collect()),
         }))
@@ -139,10 +142,10 @@ impl<'a> Value<'a> {
         }))
     }
 
-    /// The string, if this is a string.
+    /// The string, if this is a string of UTF-8.
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Self::String(s) => Some(s),
+            Self::String(s) => s.as_str(),
             _ => None,
         }
     }
@@ -256,8 +259,8 @@ impl<'a> Value<'a> {
     }
 }
 
-fn owned(s: Cow<'_, str>) -> Cow<'static, str> {
-    Cow::Owned(s.into_owned())
+fn owned(s: AmfString<'_>) -> AmfString<'static> {
+    s.into_owned()
 }
 
 fn owned_values(values: Vec<Value<'_>>) -> Vec<Value<'static>> {
@@ -292,18 +295,24 @@ impl From<bool> for Value<'_> {
 
 impl<'a> From<&'a str> for Value<'a> {
     fn from(s: &'a str) -> Self {
-        Self::String(Cow::Borrowed(s))
+        Self::String(s.into())
     }
 }
 
 impl From<String> for Value<'_> {
     fn from(s: String) -> Self {
-        Self::String(Cow::Owned(s))
+        Self::String(s.into())
     }
 }
 
 impl<'a> From<Cow<'a, str>> for Value<'a> {
     fn from(s: Cow<'a, str>) -> Self {
+        Self::String(s.into())
+    }
+}
+
+impl<'a> From<AmfString<'a>> for Value<'a> {
+    fn from(s: AmfString<'a>) -> Self {
         Self::String(s)
     }
 }

@@ -1,7 +1,6 @@
 //! Property tests: encode→decode identity and total decoding of any bytes.
 
 use alloc::boxed::Box;
-use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -10,8 +9,12 @@ use proptest::prelude::*;
 use super::super::*;
 use crate::amf3;
 
-fn text() -> impl Strategy<Value = String> {
-    "\\PC{0,8}"
+/// Text, or any bytes (strings are kept as sent).
+fn text() -> impl Strategy<Value = AmfString<'static>> {
+    prop_oneof![
+        "\\PC{0,8}".prop_map(AmfString::from),
+        prop::collection::vec(any::<u8>(), 0..8).prop_map(AmfString::from),
+    ]
 }
 
 /// Any double but NaN (NaN ≠ NaN; NaN is covered by the byte-level checks).
@@ -22,7 +25,7 @@ fn number() -> impl Strategy<Value = f64> {
 fn properties(
     inner: impl Strategy<Value = Value<'static>>,
 ) -> impl Strategy<Value = Vec<Property<'static>>> {
-    prop::collection::vec((text().prop_map(Into::into), inner), 0..5)
+    prop::collection::vec((text(), inner), 0..5)
 }
 
 /// Any AMF0 value tree without references.
@@ -35,7 +38,7 @@ pub(crate) fn value() -> impl Strategy<Value = Value<'static>> {
         Just(Value::Undefined),
         Just(Value::Unsupported),
         (number(), any::<i16>()).prop_map(|(millis, time_zone)| Value::Date { millis, time_zone }),
-        text().prop_map(|s| Value::XmlDocument(s.into())),
+        text().prop_map(Value::XmlDocument),
         amf3::tests::properties::value().prop_map(Value::from),
     ];
     leaf.prop_recursive(5, 48, 5, |inner| {
@@ -45,7 +48,7 @@ pub(crate) fn value() -> impl Strategy<Value = Value<'static>> {
             prop::collection::vec(inner.clone(), 0..5).prop_map(Value::StrictArray),
             (text(), properties(inner)).prop_map(|(class_name, properties)| {
                 Value::TypedObject(Box::new(TypedObject {
-                    class_name: class_name.into(),
+                    class_name,
                     properties,
                 }))
             }),

@@ -1,8 +1,6 @@
 //! AMF3 property tests, and the value strategy the AMF0 tests reuse.
 
-use alloc::borrow::Cow;
 use alloc::boxed::Box;
-use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -10,12 +8,17 @@ use proptest::prelude::*;
 
 use super::super::*;
 
-fn text() -> impl Strategy<Value = String> {
-    "\\PC{0,8}"
+/// Text, or any bytes (strings are kept as sent).
+fn text() -> impl Strategy<Value = AmfString<'static>> {
+    prop_oneof![
+        "\\PC{0,8}".prop_map(AmfString::from),
+        prop::collection::vec(any::<u8>(), 0..8).prop_map(AmfString::from),
+    ]
 }
 
-fn key() -> impl Strategy<Value = Cow<'static, str>> {
-    "\\PC{1,8}".prop_map(Cow::Owned)
+/// A key of a member list: not empty.
+fn key() -> impl Strategy<Value = AmfString<'static>> {
+    prop::collection::vec(any::<u8>(), 1..8).prop_map(AmfString::from)
 }
 
 fn number() -> impl Strategy<Value = f64> {
@@ -37,8 +40,8 @@ pub(crate) fn value() -> impl Strategy<Value = Value<'static>> {
         (-0x1000_0000..0x1000_0000).prop_map(Value::Integer),
         number().prop_map(Value::Double),
         text().prop_map(Value::from),
-        text().prop_map(|s| Value::XmlDocument(s.into())),
-        text().prop_map(|s| Value::Xml(s.into())),
+        text().prop_map(Value::XmlDocument),
+        text().prop_map(Value::Xml),
         number().prop_map(Value::Date),
         prop::collection::vec(any::<u8>(), 0..8).prop_map(|b| Value::ByteArray(b.into())),
         (any::<bool>(), prop::collection::vec(any::<i32>(), 0..4))
@@ -60,12 +63,12 @@ pub(crate) fn value() -> impl Strategy<Value = Value<'static>> {
                 }))),
             (
                 text(),
-                prop::collection::vec((text().prop_map(Cow::Owned), inner.clone()), 0..4),
+                prop::collection::vec((text(), inner.clone()), 0..4),
                 prop::option::of(members(inner.clone())),
             )
                 .prop_map(|(class_name, sealed_members, dynamic_members)| {
                     Value::Object(Box::new(Object {
-                        class_name: class_name.into(),
+                        class_name,
                         sealed_members,
                         dynamic_members,
                     }))
@@ -78,7 +81,7 @@ pub(crate) fn value() -> impl Strategy<Value = Value<'static>> {
                 .prop_map(|(fixed, type_name, items)| {
                     Value::VectorObject(Box::new(VectorObject {
                         fixed,
-                        type_name: type_name.into(),
+                        type_name,
                         items,
                     }))
                 }),
