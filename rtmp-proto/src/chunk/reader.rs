@@ -138,9 +138,9 @@ enum Step {
 /// chunk that *continues* a message carries it from ffmpeg, nginx and Flash,
 /// but not from some librtmp versions. The reader decides from the first
 /// such chunk on each chunk stream: if its 4 bytes after the basic header
-/// equal the extended timestamp last read, they are the repeated field,
-/// otherwise they are payload; the answer is remembered for the chunk
-/// stream. Until it is known, the reader waits for those 4 bytes even if the
+/// equal the extended timestamp last read (or the message's absolute
+/// timestamp), they are the repeated field, otherwise they are payload; the
+/// answer is remembered for the chunk stream. Until it is known, the reader waits for those 4 bytes even if the
 /// chunk's payload is shorter.
 ///
 /// # Limits
@@ -392,8 +392,11 @@ impl ChunkReader {
                         let Some(value) = read_u32(pos) else {
                             return Ok(None);
                         };
-                        header.learned_repeat = Some(value == s.extended_value);
-                        value == s.extended_value
+                        // Some writers put the message's absolute
+                        // timestamp there even after a delta header.
+                        let repeats = value == s.extended_value || value == s.timestamp;
+                        header.learned_repeat = Some(repeats);
+                        repeats
                     }
                 };
                 if repeats {

@@ -245,6 +245,24 @@ fn format_3_continuation_without_extended_timestamp_is_read_as_old_librtmp_write
 }
 
 #[test]
+fn format_3_continuation_repeating_the_absolute_timestamp_after_a_delta_header_is_read() {
+    let delta: u32 = 0x0100_0000;
+    let body = payload(200);
+    let mut reader = ChunkReader::new();
+    let mut input = concat(&[
+        &fmt0(3, 5, 1, 8, 1),
+        b"a",
+        &fmt1(3, delta, 200, 9),
+        &body[..128],
+        &basic(3, 3),
+        &(delta + 5).to_be_bytes(),
+        &body[128..],
+    ]);
+    let messages = read_all(&mut reader, &mut input);
+    assert_eq!(messages[1].message, raw(delta + 5, 9, 1, &body));
+}
+
+#[test]
 fn the_extended_timestamp_habit_is_learned_once_per_chunk_stream() {
     // The first continuation shows the peer does not repeat the field; a
     // later continuation whose payload starts with the same 4 bytes as the
@@ -253,9 +271,8 @@ fn the_extended_timestamp_habit_is_learned_once_per_chunk_stream() {
     let mut second = payload(200);
     second[128..132].copy_from_slice(&ts.to_be_bytes());
     let mut input = extended_message(false, &payload(200));
-    let mut tail = extended_message(false, &second);
     // The second message starts with a format 0 on the same chunk stream.
-    input.extend_from_slice(&tail.split_to(tail.len()));
+    input.extend_from_slice(&extended_message(false, &second));
     let mut reader = ChunkReader::new();
     let messages = read_all(&mut reader, &mut input);
     assert_eq!(messages.len(), 2);
