@@ -89,6 +89,17 @@ impl CookieJar {
     }
 }
 
+/// The listener's cookie source ([`crate::handshake::Listener`]).
+impl crate::handshake::CookieSource for CookieJar {
+    fn cookie(&self, peer: SocketAddr, now: Instant) -> u32 {
+        CookieJar::cookie(self, peer, now)
+    }
+
+    fn verify(&self, peer: SocketAddr, cookie: u32, now: Instant) -> bool {
+        CookieJar::verify(self, peer, cookie, now)
+    }
+}
+
 impl Drop for CookieJar {
     fn drop(&mut self) {
         self.secret.fill(0);
@@ -229,6 +240,15 @@ mod tests {
         let a = CookieJar::from_rng(&mut SrtRng::seed_from_u64(11));
         let b = CookieJar::from_rng(&mut SrtRng::seed_from_u64(11));
         assert_eq!(a.cookie(peer(1), at_secs(3)), b.cookie(peer(1), at_secs(3)));
+    }
+
+    #[test]
+    fn serves_as_the_listeners_cookie_source() {
+        use crate::handshake::CookieSource;
+        let jar = CookieJar::new(SECRET);
+        let cookie = CookieSource::cookie(&jar, peer(9000), at_secs(5));
+        assert_eq!(cookie, jar.cookie(peer(9000), at_secs(5)));
+        assert!(CookieSource::verify(&jar, peer(9000), cookie, at_secs(65)));
     }
 
     #[test]

@@ -104,6 +104,27 @@ impl SrtRng {
     }
 }
 
+/// `SrtRng` is a [`rand_core::Rng`] and a [`rand_core::CryptoRng`], so
+/// code written against those traits (e.g. key generation) takes it too.
+impl rand_core::TryRng for SrtRng {
+    type Error = core::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok(self.inner.next_u32())
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(self.inner.next_u64())
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        self.inner.fill_bytes(dst);
+        Ok(())
+    }
+}
+
+impl rand_core::TryCryptoRng for SrtRng {}
+
 impl core::fmt::Debug for SrtRng {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("SrtRng").finish_non_exhaustive()
@@ -161,6 +182,16 @@ mod tests {
         let rng = SrtRng::from_seed([0xAB; 32]);
         let text = format!("{rng:?}");
         assert_eq!(text, "SrtRng { .. }");
+    }
+
+    #[test]
+    fn rand_core_traits_draw_from_the_same_stream() {
+        fn draw(rng: &mut impl rand_core::CryptoRng) -> u32 {
+            rng.next_u32()
+        }
+        let mut a = SrtRng::seed_from_u64(21);
+        let mut b = SrtRng::seed_from_u64(21);
+        assert_eq!(draw(&mut a), b.u32());
     }
 
     #[test]
