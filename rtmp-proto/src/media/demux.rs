@@ -193,18 +193,32 @@ impl Demuxer {
         }
         let tag = VideoTag::parse(body)?;
         let start = out.len();
-        let r = self.video_events(timestamp, tag, out);
-        if r.is_err() {
-            out.truncate(start);
+        let mut configured = Vec::new();
+        match self.video_events(timestamp, tag, out, &mut configured) {
+            Ok(()) => {
+                // Only a tag that demuxed whole changes the demuxer's state.
+                for (slot, size) in configured {
+                    if let Some(s) = self.nal_length_size.get_mut(slot) {
+                        *s = size;
+                    }
+                }
+                Ok(())
+            }
+            Err(e) => {
+                out.truncate(start);
+                Err(e)
+            }
         }
-        r
     }
 
+    /// Appends the tag's events; `configured` collects (track, NAL length
+    /// size) for the configurations it carries.
     fn video_events(
-        &mut self,
+        &self,
         timestamp: u32,
         tag: VideoTag,
         out: &mut Vec<MediaEvent>,
+        configured: &mut Vec<(usize, u8)>,
     ) -> Result<(), MediaError> {
         let nanos = nanos_of(&tag.framing)?;
         let keyframe = tag.frame_type.is_key();
@@ -228,9 +242,7 @@ impl Demuxer {
                         VideoCodec::Hevc => hevc_nal_length_size(&config).unwrap_or(0),
                         _ => 0,
                     };
-                    if let Some(s) = self.nal_length_size.get_mut(slot) {
-                        *s = size;
-                    }
+                    configured.push((slot, size));
                     MediaEvent::Codec(CodecConfig {
                         track: p.track,
                         codec: Codec::Video(p.codec),
@@ -538,5 +550,23 @@ mod tests {
             Err(MediaError::BadNalUnit)
         );
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn failed_tag_leaves_the_configuration_unchanged() {
+        let mut d = Demuxer::new();
+        // Two sequence starts: track 0 valid, track 1 not an AVC record.
+        let mut body = b"\x96\x10avc1\x00\x00\x00\x0d".to_vec();
+        body.extend_from_slice(AVCC);
+        body.extend_from_slice(b"\x01\x00\x00\x01\x07");
+        assert!(matches!(
+            video(&mut d, 0, &body),
+            Err(MediaError::BadAvcConfig(_))
+        ));
+        let broken = [0x27, 1, 0, 0, 0, 0, 0, 0, 9, 0x41];
+        assert!(
+            video(&mut d, 40, &broken).is_ok(),
+            "track 0 must still be unconfigured"
+        );
     }
 }

@@ -126,18 +126,16 @@ pub struct FlvTag {
     pub body: Bytes,
 }
 
-/// Appends the file header and PreviousTagSize0 (plus zero padding up to
-/// `data_offset` if it is larger than 9).
+/// Appends the 9-byte file header and PreviousTagSize0.
+///
+/// The data offset written is always 9: `header.data_offset` only reports
+/// what a file read had (the bytes a larger offset skips are not kept, so
+/// they could not be written back anyway).
 pub fn write_header(header: &FlvHeader, out: &mut Vec<u8>) {
     out.extend_from_slice(b"FLV");
     out.push(header.version);
     out.push((u8::from(header.has_audio) << 2) | u8::from(header.has_video));
-    let offset = header.data_offset.max(HEADER_LEN as u32);
-    out.extend_from_slice(&offset.to_be_bytes());
-    let pad = usize::try_from(offset)
-        .unwrap_or(HEADER_LEN)
-        .saturating_sub(HEADER_LEN);
-    out.resize(out.len() + pad, 0);
+    out.extend_from_slice(&(HEADER_LEN as u32).to_be_bytes());
     out.extend_from_slice(&0u32.to_be_bytes());
 }
 
