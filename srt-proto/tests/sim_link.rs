@@ -1,0 +1,631 @@
+//! The simulator's link model and network driver, as a user sees them.
+#![cfg(feature = "sim")]
+
+use bytes::Bytes;
+use core::net::SocketAddr;
+use core::time::Duration;
+use srt_proto::sim::{
+    Datagram, DropReason, Link, LinkConfig, Network, Node, NodeId, Probability, SendOutcome,
+    SimError, TraceEvent, for_each_seed,
+};
+use srt_proto::time::Instant;
+
+const A: &str = "10.0.0.1:9000";
+const B: &str = "10.0.0.2:9000";
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+fn ms(n: u64) -> Instant {
+    Instant::from_micros(n * 1_000)
+}
+
+/// A datagram from A to B carrying `seq` (and padding up to `len` bytes).
+fn numbered(seq: u32, len: usize) -> Datagram {
+    let mut data = seq.to_be_bytes().to_vec();
+    data.resize(len.max(4), 0);
+    Datagram {
+        from: addr(A),
+        to: addr(B),
+        data: Bytes::from(data),
+    }
+}
+
+fn seq_of(d: &Datagram) -> u32 {
+    u32::from_be_bytes(d.data[..4].try_into().unwrap())
+}
+
+/// Everything the link delivers, with its delivery time, in delivery order.
+fn drain(link: &mut Link) -> Vec<(Instant, u32)> {
+    let mut delivered = Vec::new();
+    while let Some(at) = link.next_delivery() {
+        let d = link.poll_deliver(at).unwrap();
+        delivered.push((at, seq_of(&d)));
+    }
+    delivered
+}
+
+/// Sends `count` small datagrams one every `gap`, starting at zero.
+fn send_paced(link: &mut Link, count: u32, gap: Duration) -> Vec<SendOutcome> {
+    (0..count)
+        .map(|i| link.send(Instant::ZERO + gap * i, numbered(i, 100)))
+        .collect()
+}
+
+// ---- the link model -------------------------------------------------------
+
+#[test]
+fn a_datagram_arrives_after_the_latency_and_not_before() {
+    let mut link = Link::new(LinkConfig::new().latency(Duration::from_millis(30)));
+    link.send(ms(5), numbered(1, 10));
+    assert_eq!(link.next_delivery(), Some(ms(35)));
+    assert_eq!(link.poll_deliver(ms(34)), None);
+    assert_eq!(link.poll_deliver(ms(35)).map(|d| seq_of(&d)), Some(1));
+    assert_eq!(link.stats().delivered, 1);
+}
+
+#[test]
+fn datagrams_due_at_the_same_instant_come_out_in_send_order() {
+    let mut link = Link::new(LinkConfig::new());
+    for i in 0..50 {
+        link.send(ms(1), numbered(i, 10));
+    }
+    let delivered = drain(&mut link);
+    assert_eq!(
+        delivered.iter().map(|&(_, s)| s).collect::<Vec<_>>(),
+        (0..50).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn an_earlier_now_is_taken_as_the_last_one_seen() {
+    let mut link = Link::new(LinkConfig::new().latency(Duration::from_millis(10)));
+    link.send(ms(100), numbered(0, 10));
+    link.send(ms(50), numbered(1, 10));
+    assert_eq!(drain(&mut link), [(ms(110), 0), (ms(110), 1)]);
+}
+
+#[test]
+fn ten_percent_random_loss_drops_between_nine_and_eleven_percent() {
+    let mut link = Link::new(LinkConfig::new().loss(Probability::percent(10.0)).seed(1));
+    send_paced(&mut link, 100_000, Duration::from_micros(10));
+    let stats = *link.stats();
+    assert!(
+        (9_000..=11_000).contains(&stats.dropped_random),
+        "dropped {}",
+        stats.dropped_random
+    );
+    assert_eq!(
+        drain(&mut link).len() as u64,
+        100_000 - stats.dropped_random
+    );
+}
+
+/// Mean length of the runs of consecutive drops in `outcomes`.
+fn mean_burst(outcomes: &[SendOutcome]) -> f64 {
+    let (mut bursts, mut lost, mut in_burst) = (0u32, 0u32, false);
+    for outcome in outcomes {
+        let dropped = matches!(outcome, SendOutcome::Dropped(_));
+        if dropped {
+            lost += 1;
+            if !in_burst {
+                bursts += 1;
+            }
+        }
+        in_burst = dropped;
+    }
+    f64::from(lost) / f64::from(bursts)
+}
+
+#[test]
+fn gilbert_elliott_bursts_last_one_over_bad_to_good_datagrams_on_average() {
+    // Bad spells of 1 / 20 % = 5 datagrams, all lost; loss rate 1 / 21.
+    let config = LinkConfig::new()
+        .gilbert_elliott(
+            Probability::percent(1.0),
+            Probability::percent(20.0),
+            Probability::NEVER,
+            Probability::ALWAYS,
+        )
+        .seed(2);
+    let mut link = Link::new(config);
+    let outcomes = send_paced(&mut link, 100_000, Duration::from_micros(10));
+    let burst = mean_burst(&outcomes);
+    assert!((4.5..=5.5).contains(&burst), "mean burst {burst}");
+    let rate = link.stats().dropped_burst as f64 / 100_000.0;
+    assert!((0.043..=0.053).contains(&rate), "loss rate {rate}");
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| !matches!(o, SendOutcome::Dropped(r) if *r != DropReason::Burst))
+    );
+}
+
+#[test]
+fn random_loss_of_the_same_rate_has_no_bursts() {
+    let mut link = Link::new(LinkConfig::new().loss(Probability::percent(4.76)).seed(2));
+    let outcomes = send_paced(&mut link, 100_000, Duration::from_micros(10));
+    let burst = mean_burst(&outcomes);
+    assert!(burst < 1.1, "mean burst {burst}");
+}
+
+#[test]
+fn the_rate_limit_sends_at_the_configured_rate() {
+    // 1000 × 1316 bytes at 10 Mbit/s: the last leaves after 1.0528 s.
+    let mut link = Link::new(LinkConfig::new().rate(10_000_000, 10 * 1024 * 1024));
+    for i in 0..1000 {
+        link.send(Instant::ZERO, numbered(i, 1316));
+    }
+    let delivered = drain(&mut link);
+    assert_eq!(delivered.len(), 1000);
+    let last = delivered.last().unwrap().0.as_micros();
+    assert!((1_052_000..=1_053_600).contains(&last), "last at {last} µs");
+    // Evenly spaced: the 500th leaves halfway.
+    let mid = delivered[499].0.as_micros();
+    assert!((526_000..=526_800).contains(&mid), "500th at {mid} µs");
+}
+
+#[test]
+fn a_small_datagram_at_a_high_rate_keeps_the_rate_exact() {
+    // 100 bytes at 1 Gbit/s is 0.8 µs: rounding each up to 1 µs would be 25 % off.
+    let mut link = Link::new(LinkConfig::new().rate(1_000_000_000, 1 << 30));
+    for i in 0..10_000 {
+        link.send(Instant::ZERO, numbered(i, 100));
+    }
+    let last = drain(&mut link).last().unwrap().0.as_micros();
+    assert_eq!(last, 8_000);
+}
+
+#[test]
+fn an_overfilled_queue_drops_the_tail_and_counts_it() {
+    let mut link = Link::new(LinkConfig::new().rate(1_000_000, 10 * 1316));
+    let outcomes: Vec<_> = (0..100)
+        .map(|i| link.send(Instant::ZERO, numbered(i, 1316)))
+        .collect();
+    assert!(
+        outcomes[..10]
+            .iter()
+            .all(|o| matches!(o, SendOutcome::Scheduled { .. }))
+    );
+    assert!(
+        outcomes[10..]
+            .iter()
+            .all(|o| *o == SendOutcome::Dropped(DropReason::Queue))
+    );
+    assert_eq!(link.stats().dropped_queue, 90);
+    // The first has left at 10.528 ms: by 11 ms exactly one more fits,
+    // behind the ten already queued (10 × 10.528 ms + 10.528 ms).
+    assert_eq!(
+        link.send(ms(11), numbered(100, 1316)),
+        SendOutcome::Scheduled {
+            at: Instant::from_micros(115_808),
+            duplicate_at: None
+        }
+    );
+    assert_eq!(
+        link.send(ms(11), numbered(101, 1316)),
+        SendOutcome::Dropped(DropReason::Queue)
+    );
+}
+
+#[test]
+fn a_partition_drops_exactly_the_datagrams_sent_in_its_window() {
+    let config = LinkConfig::new()
+        .latency(Duration::from_millis(5))
+        .partition(ms(20), ms(30))
+        .partition(ms(60), ms(61));
+    let mut link = Link::new(config);
+    let outcomes = send_paced(&mut link, 100, Duration::from_millis(1));
+    for (i, outcome) in outcomes.iter().enumerate() {
+        let in_window = (20..30).contains(&i) || i == 60;
+        assert_eq!(
+            *outcome == SendOutcome::Dropped(DropReason::Partition),
+            in_window,
+            "datagram sent at {i} ms"
+        );
+    }
+    assert_eq!(link.stats().dropped_partition, 11);
+    assert_eq!(drain(&mut link).len(), 89);
+}
+
+#[test]
+fn datagrams_in_flight_when_a_partition_starts_still_arrive() {
+    let config = LinkConfig::new()
+        .latency(Duration::from_millis(50))
+        .partition(ms(10), ms(100));
+    let mut link = Link::new(config);
+    link.send(ms(9), numbered(0, 10));
+    assert_eq!(drain(&mut link), [(ms(59), 0)]);
+}
+
+#[test]
+fn five_percent_duplication_delivers_about_five_percent_twice() {
+    let mut link = Link::new(
+        LinkConfig::new()
+            .duplicate(Probability::percent(5.0))
+            .seed(3),
+    );
+    send_paced(&mut link, 100_000, Duration::from_micros(10));
+    let duplicated = link.stats().duplicated;
+    assert!((4_500..=5_500).contains(&duplicated), "{duplicated}");
+    assert_eq!(drain(&mut link).len() as u64, 100_000 + duplicated);
+}
+
+/// How many delivered datagrams arrived after one sent later than them.
+fn inversions(delivered: &[(Instant, u32)]) -> usize {
+    let mut highest = None;
+    delivered
+        .iter()
+        .filter(|&&(_, seq)| {
+            let late = highest.is_some_and(|h| seq < h);
+            highest = highest.max(Some(seq));
+            late
+        })
+        .count()
+}
+
+#[test]
+fn jitter_varies_the_delay_but_never_reorders() {
+    let config = LinkConfig::new()
+        .latency(Duration::from_millis(10))
+        .jitter(Duration::from_millis(5))
+        .seed(4);
+    let mut link = Link::new(config);
+    send_paced(&mut link, 10_000, Duration::from_micros(100));
+    let delivered = drain(&mut link);
+    assert_eq!(inversions(&delivered), 0);
+    let delays: Vec<u64> = delivered
+        .iter()
+        .map(|&(at, seq)| at.as_micros() - u64::from(seq) * 100)
+        .collect();
+    assert!(delays.iter().all(|&d| (5_000..=15_000).contains(&d)));
+    let distinct: std::collections::BTreeSet<_> = delays.iter().collect();
+    assert!(distinct.len() > 1_000, "{} distinct delays", distinct.len());
+}
+
+#[test]
+fn reordering_holds_back_the_configured_share_so_later_ones_overtake() {
+    let config = LinkConfig::new()
+        .latency(Duration::from_millis(10))
+        .reorder(Probability::percent(5.0), Duration::from_millis(3))
+        .seed(5);
+    let mut link = Link::new(config);
+    send_paced(&mut link, 10_000, Duration::from_micros(100));
+    let reordered = link.stats().reordered;
+    assert!((400..=600).contains(&reordered), "{reordered}");
+    // Every held-back datagram is overtaken by the ones sent in the next 3 ms.
+    assert_eq!(inversions(&drain(&mut link)) as u64, reordered);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_deliveries_and_another_seed_does_not() {
+    let run = |seed| {
+        let mut link = Link::new(LinkConfig::lossy_internet().seed(seed));
+        send_paced(&mut link, 5_000, Duration::from_micros(500));
+        drain(&mut link)
+    };
+    assert_eq!(run(9), run(9));
+    assert_ne!(run(9), run(10));
+}
+
+#[test]
+fn every_preset_delivers_most_datagrams_in_order_of_its_latency() {
+    for (config, min_ms) in [
+        (LinkConfig::lan(), 0),
+        (LinkConfig::wifi(), 3),
+        (LinkConfig::cellular(), 25),
+        (LinkConfig::satellite(), 295),
+        (LinkConfig::lossy_internet(), 40),
+    ] {
+        let mut link = Link::new(config);
+        send_paced(&mut link, 2_000, Duration::from_millis(1));
+        let delivered = drain(&mut link);
+        assert!(delivered.len() > 1_800, "{}", delivered.len());
+        let first = delivered[0].0.as_micros() - u64::from(delivered[0].1) * 1_000;
+        assert!(first >= min_ms * 1_000, "first delay {first} µs");
+    }
+}
+
+// ---- the network driver ---------------------------------------------------
+
+/// Sends numbered pings one at a time, resending every 50 ms until the echo
+/// of the current one comes back, until `goal` pings have been answered.
+#[derive(Debug)]
+struct Pinger {
+    addr: SocketAddr,
+    peer: SocketAddr,
+    goal: u32,
+    answered: u32,
+    resend_at: Option<Instant>,
+}
+
+impl Pinger {
+    fn new(addr: SocketAddr, peer: SocketAddr, goal: u32) -> Self {
+        Self {
+            addr,
+            peer,
+            goal,
+            answered: 0,
+            resend_at: Some(Instant::ZERO),
+        }
+    }
+
+    fn ping(&mut self, now: Instant, out: &mut Vec<Datagram>) {
+        out.push(Datagram {
+            from: self.addr,
+            to: self.peer,
+            data: Bytes::copy_from_slice(&self.answered.to_be_bytes()),
+        });
+        self.resend_at = Some(now + Duration::from_millis(50));
+    }
+}
+
+/// Echoes every datagram back where it came from.
+#[derive(Debug)]
+struct Echo;
+
+/// The two toy nodes in one network.
+#[derive(Debug)]
+enum Toy {
+    Pinger(Pinger),
+    Echo(Echo),
+}
+
+impl Node for Toy {
+    fn handle_datagram(&mut self, now: Instant, d: Datagram, out: &mut Vec<Datagram>) {
+        match self {
+            Toy::Pinger(p) => {
+                if seq_of(&d) == p.answered {
+                    p.answered += 1;
+                    p.resend_at = None;
+                    if p.answered < p.goal {
+                        p.ping(now, out);
+                    }
+                }
+            }
+            Toy::Echo(Echo) => out.push(Datagram {
+                from: d.to,
+                to: d.from,
+                data: d.data,
+            }),
+        }
+    }
+
+    fn handle_timeout(&mut self, now: Instant, out: &mut Vec<Datagram>) {
+        if let Toy::Pinger(p) = self {
+            p.ping(now, out);
+        }
+    }
+
+    fn next_timeout(&self) -> Option<Instant> {
+        match self {
+            Toy::Pinger(p) => p.resend_at,
+            Toy::Echo(_) => None,
+        }
+    }
+}
+
+fn answered(net: &Network<Toy>, id: NodeId) -> u32 {
+    match net.node(id) {
+        Some(Toy::Pinger(p)) => p.answered,
+        other => panic!("not a pinger: {other:?}"),
+    }
+}
+
+/// A pinger at A and an echo at B, joined both ways by `config`.
+fn ping_pong(seed: u64, config: LinkConfig, goal: u32) -> (Network<Toy>, NodeId) {
+    let mut net = Network::new().with_seed(seed);
+    let pinger = net
+        .add_node(addr(A), Toy::Pinger(Pinger::new(addr(A), addr(B), goal)))
+        .unwrap();
+    net.add_node(addr(B), Toy::Echo(Echo)).unwrap();
+    net.link_both_ways(addr(A), addr(B), config);
+    (net, pinger)
+}
+
+#[test]
+fn ping_pong_over_lossy_links_gets_every_ping_answered() {
+    let (mut net, pinger) = ping_pong(1, LinkConfig::lossy_internet(), 200);
+    net.run_until(Instant::ZERO + Duration::from_secs(60))
+        .unwrap();
+    assert_eq!(answered(&net, pinger), 200);
+    let there = net.link_stats(addr(A), addr(B)).unwrap();
+    let back = net.link_stats(addr(B), addr(A)).unwrap();
+    assert!(there.sent > 200, "no ping was ever lost: {there:?}");
+    assert_eq!(back.sent, there.delivered);
+    // Nothing left to do once every ping is answered.
+    assert_eq!(net.next_event_time(), None);
+}
+
+#[test]
+fn ping_pong_over_a_lossless_link_takes_one_round_trip_per_ping() {
+    let config = LinkConfig::new().latency(Duration::from_millis(10));
+    let (mut net, pinger) = ping_pong(1, config, 10);
+    net.run_until(ms(199)).unwrap();
+    assert_eq!(answered(&net, pinger), 9);
+    net.run_until(ms(200)).unwrap();
+    assert_eq!(answered(&net, pinger), 10);
+    assert_eq!(net.now(), ms(200));
+}
+
+#[test]
+fn every_seed_gets_every_ping_answered_over_wifi() {
+    const REGRESSION_SEEDS: &[u64] = &[];
+    let seeds = REGRESSION_SEEDS.iter().copied().chain(0..20);
+    let result = for_each_seed(seeds, |seed| {
+        let (mut net, pinger) = ping_pong(seed, LinkConfig::wifi(), 50);
+        net.run_until(ms(30_000)).map_err(|e| e.to_string())?;
+        match answered(&net, pinger) {
+            50 => Ok(()),
+            n => Err(format!("{n} of 50 answered")),
+        }
+    });
+    if let Err(failure) = result {
+        panic!("{failure}");
+    }
+}
+
+fn traced_run(seed: u64) -> Vec<TraceEvent> {
+    let (mut net, _) = ping_pong(seed, LinkConfig::cellular(), 100);
+    net.record_trace(true);
+    net.run_until(ms(20_000)).unwrap();
+    net.trace().to_vec()
+}
+
+#[test]
+fn the_same_seed_gives_the_same_run_event_for_event() {
+    let first = traced_run(11);
+    assert!(first.len() > 400, "{} events", first.len());
+    assert_eq!(first, traced_run(11));
+}
+
+#[test]
+fn another_network_seed_gives_another_run() {
+    assert_ne!(traced_run(11), traced_run(12));
+}
+
+#[test]
+fn time_never_runs_backwards_in_a_trace() {
+    let at = |e: &TraceEvent| match *e {
+        TraceEvent::Transmitted { at, .. }
+        | TraceEvent::Delivered { at, .. }
+        | TraceEvent::Unbound { at, .. }
+        | TraceEvent::Timeout { at, .. }
+        | TraceEvent::Injected { at, .. } => at,
+    };
+    let trace = traced_run(3);
+    assert!(trace.windows(2).all(|w| at(&w[0]) <= at(&w[1])));
+}
+
+/// Always wants a timeout at time zero and never changes its mind.
+struct Spinner;
+
+impl Node for Spinner {
+    fn handle_datagram(&mut self, _: Instant, _: Datagram, _: &mut Vec<Datagram>) {}
+    fn handle_timeout(&mut self, _: Instant, _: &mut Vec<Datagram>) {}
+    fn next_timeout(&self) -> Option<Instant> {
+        Some(Instant::ZERO)
+    }
+}
+
+#[test]
+fn a_node_that_never_stops_asking_for_now_is_reported_as_stalled() {
+    let mut net = Network::new().max_events_per_instant(1_000);
+    let id = net.add_node(addr(A), Spinner).unwrap();
+    assert_eq!(
+        net.run_until(ms(1)),
+        Err(SimError::Stalled {
+            at: Instant::ZERO,
+            node: Some(id),
+            events: 1_001
+        })
+    );
+}
+
+#[test]
+fn sending_over_a_pair_without_a_link_is_an_error_without_a_default() {
+    let mut net: Network<Toy> = Network::new();
+    net.add_node(addr(A), Toy::Pinger(Pinger::new(addr(A), addr(B), 1)))
+        .unwrap();
+    assert_eq!(
+        net.step(),
+        Err(SimError::NoLink {
+            from: addr(A),
+            to: addr(B)
+        })
+    );
+}
+
+#[test]
+fn the_default_link_carries_pairs_without_a_link_of_their_own() {
+    let mut net =
+        Network::new().with_default_link(LinkConfig::new().latency(Duration::from_millis(1)));
+    let pinger = net
+        .add_node(addr(A), Toy::Pinger(Pinger::new(addr(A), addr(B), 3)))
+        .unwrap();
+    net.add_node(addr(B), Toy::Echo(Echo)).unwrap();
+    net.run_until(ms(10)).unwrap();
+    assert_eq!(answered(&net, pinger), 3);
+    assert!(net.link_between(addr(B), addr(A)).is_some());
+}
+
+#[test]
+fn binding_a_taken_address_is_refused() {
+    let mut net = Network::new();
+    let id = net.add_node(addr(A), Toy::Echo(Echo)).unwrap();
+    assert_eq!(
+        net.add_node(addr(A), Toy::Echo(Echo)),
+        Err(SimError::AddressInUse(addr(A)))
+    );
+    assert_eq!(net.bind(id, addr(A)), Err(SimError::AddressInUse(addr(A))));
+    assert_eq!(
+        net.bind(NodeId(7), addr(B)),
+        Err(SimError::UnknownNode(NodeId(7)))
+    );
+}
+
+#[test]
+fn a_scheduled_input_runs_at_its_time_and_its_datagrams_are_sent() {
+    let mut net = Network::new();
+    net.record_trace(true);
+    let echo = net.add_node(addr(B), Toy::Echo(Echo)).unwrap();
+    net.link(
+        addr(B),
+        addr(A),
+        LinkConfig::new().latency(Duration::from_millis(2)),
+    );
+    net.schedule(ms(40), echo, |_, now, out| {
+        assert_eq!(now, ms(40));
+        out.push(Datagram {
+            from: addr(B),
+            to: addr(A),
+            data: Bytes::from_static(b"hi"),
+        });
+    })
+    .unwrap();
+    assert_eq!(net.next_event_time(), Some(ms(40)));
+    net.run_until(ms(100)).unwrap();
+    assert_eq!(
+        net.trace()[0],
+        TraceEvent::Injected {
+            at: ms(40),
+            node: echo
+        }
+    );
+    // Nobody lives at A: the datagram arrives at 42 ms and is discarded.
+    assert_eq!(
+        net.trace()[2],
+        TraceEvent::Unbound {
+            at: ms(42),
+            from: addr(B),
+            to: addr(A)
+        }
+    );
+}
+
+#[test]
+fn an_injected_input_runs_now() {
+    let mut net = Network::new();
+    let echo = net.add_node(addr(B), Toy::Echo(Echo)).unwrap();
+    net.link(addr(B), addr(A), LinkConfig::new());
+    net.run_until(ms(5)).unwrap();
+    net.inject(echo, |_, now, out| {
+        assert_eq!(now, ms(5));
+        out.push(Datagram {
+            from: addr(B),
+            to: addr(A),
+            data: Bytes::from_static(b"hi"),
+        });
+    })
+    .unwrap();
+    assert_eq!(net.link_stats(addr(B), addr(A)).unwrap().sent, 1);
+}
+
+#[test]
+fn run_until_moves_the_clock_even_when_nothing_happens() {
+    let mut net: Network<Toy> = Network::new();
+    assert_eq!(net.step(), Ok(None));
+    net.run_until(ms(250)).unwrap();
+    assert_eq!(net.now(), ms(250));
+}
