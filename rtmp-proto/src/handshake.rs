@@ -415,7 +415,9 @@ impl Handshake {
 
     /// Client: S2 arrived; check it against C1 (not enforced).
     fn on_s2(&mut self, s2: &[u8]) {
-        let echo = s2 == &self.challenge[..];
+        // The spec lets S2's second word carry the time C1 was read, and
+        // ffmpeg's server compares only the random part too.
+        let echo = s2.get(8..) == self.challenge.get(8..);
         let signed = match (self.peer_digest, self.challenge_digest) {
             (Some(_), Some(own)) => {
                 let key = hmac_sha256(&FLASH_MEDIA_SERVER_KEY, &[&own]);
@@ -468,9 +470,9 @@ impl Handshake {
         self.peer_version
     }
 
-    /// Client only: whether S2 was a valid answer to C1 (an exact echo, or a
-    /// digest response signed with the Flash Media Server key). `None`
-    /// before S2, and always `None` for a server.
+    /// Client only: whether S2 was a valid answer to C1 (an echo of its 1528
+    /// random bytes, or a digest response signed with the Flash Media Server
+    /// key). `None` before S2, and always `None` for a server.
     pub fn peer_response_valid(&self) -> Option<bool> {
         self.peer_response_valid
     }

@@ -216,7 +216,8 @@ impl ChunkReader {
     }
 
     /// Chunk bytes consumed so far, as the wrapping 32-bit count an
-    /// Acknowledgement carries. Handshake bytes are not included.
+    /// Acknowledgement carries. Bytes are counted when their whole chunk is
+    /// consumed; handshake bytes are not included.
     pub fn bytes_received(&self) -> u32 {
         self.received as u32
     }

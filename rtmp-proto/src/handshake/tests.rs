@@ -201,6 +201,19 @@ fn client_sends_c2_before_s2_arrives() {
 }
 
 #[test]
+fn client_accepts_a_simple_s2_whose_second_word_is_the_time_c1_was_read() {
+    let mut hs = client(HandshakeForm::Simple);
+    let c1 = hs.take_output()[1..].to_vec();
+    let mut s0s1s2 = alloc::vec![3u8];
+    s0s1s2.extend_from_slice(&[0u8; HANDSHAKE_PACKET_SIZE]);
+    let mut s2 = c1.clone();
+    s2[4..8].copy_from_slice(&[0, 0, 0, 42]);
+    s0s1s2.extend_from_slice(&s2);
+    hs.receive(&s0s1s2).unwrap();
+    assert_eq!(hs.peer_response_valid(), Some(true));
+}
+
+#[test]
 fn client_reports_an_s2_that_answers_neither_way() {
     let mut hs = client(DIGEST0);
     let mut s = server();
