@@ -68,19 +68,18 @@
 //! let a: SocketAddr = "10.0.0.1:5000".parse().unwrap();
 //! let b: SocketAddr = "10.0.0.2:5000".parse().unwrap();
 //! let mut net: Network<Box<dyn Node>> = Network::new().with_seed(7);
-//! let pinger = net
-//!     .add_node(a, Box::new(Pinger { addr: a, peer: b, next_ping: Instant::ZERO, echoes: 0 }))
-//!     .unwrap();
+//! let pinger = Pinger { addr: a, peer: b, next_ping: Instant::ZERO, echoes: 0 };
+//! net.add_node(a, Box::new(pinger)).unwrap();
 //! net.add_node(b, Box::new(Echo)).unwrap();
 //! net.link_both_ways(a, b, LinkConfig::wifi());
 //!
-//! net.run_until(Instant::ZERO + Duration::from_secs(10)).unwrap();
+//! net.run_until(Instant::ZERO + Duration::from_millis(9_950)).unwrap();
 //!
-//! // 100 pings; Wi-Fi loses a few of them or their echoes.
+//! // 100 pings (at 0, 0.1 s, ..., 9.9 s); Wi-Fi loses a few of them or
+//! // their echoes.
 //! let stats = net.link_stats(a, b).unwrap();
 //! assert_eq!(stats.sent, 100);
 //! assert!(stats.delivered >= 90);
-//! # let _ = pinger;
 //! ```
 //!
 //! # Determinism
