@@ -254,10 +254,11 @@ impl StreamId {
         self.get("u")
     }
 
-    /// The resource name: `r` of a keyed id, or the whole of a plain one.
+    /// The resource name: `r` of a keyed id, or the whole of a plain one
+    /// (`None` for the empty plain id a caller without a stream id sends).
     pub fn resource(&self) -> Option<&str> {
         match &self.form {
-            Form::Plain(name) => Some(name),
+            Form::Plain(name) => (!name.is_empty()).then_some(name.as_str()),
             Form::Keyed(_) => self.get("r"),
         }
     }
@@ -447,6 +448,13 @@ mod tests {
         assert_eq!(id.user(), None);
         assert_eq!(id.mode(), Mode::Request);
         assert_eq!(id.to_string(), "live/stream");
+    }
+
+    #[test]
+    fn the_empty_stream_id_names_no_resource() {
+        let id = parse("").unwrap();
+        assert!(id.is_plain());
+        assert_eq!(id.resource(), None);
     }
 
     #[test]
