@@ -19,9 +19,7 @@ pub enum MediaError {
     UnknownMultitrackType(u8),
     /// A multitrack packet announced another Multitrack or a ModEx inside.
     NestedMultitrack,
-    /// A multitrack tag carries more tracks than [`MAX_TRACKS_PER_TAG`].
-    ///
-    /// [`MAX_TRACKS_PER_TAG`]: crate::media::AudioTag::MAX_TRACKS
+    /// A multitrack tag carries more tracks than [`AudioTag::MAX_TRACKS`](crate::media::AudioTag::MAX_TRACKS).
     TooManyTracks,
     /// A multitrack track size points past the end of the tag body.
     TrackSizeOverrun,
@@ -31,7 +29,7 @@ pub enum MediaError {
     BadAvcConfig(&'static str),
     /// The AudioSpecificConfig is invalid; the text names the field.
     BadAacConfig(&'static str),
-    /// A length-prefixed NAL unit runs past the end of the sample, or is empty.
+    /// A length-prefixed NAL unit (or its length prefix) runs past the end of the sample.
     BadNalUnit,
     /// The multichannel configuration's channel order is reserved.
     UnknownChannelOrder(u8),

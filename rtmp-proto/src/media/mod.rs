@@ -22,6 +22,41 @@
 //! Codec configuration records are parsed far enough to validate them:
 //! [`AvcConfig`] (AVCDecoderConfigurationRecord) and [`AacConfig`]
 //! (AudioSpecificConfig).
+//!
+//! ```
+//! use bytes::Bytes;
+//! use rtmp_proto::media::{Codec, Demuxer, MediaEvent, VideoCodec, mux};
+//!
+//! // An RTMP video message body at timestamp 1000 ms: a legacy AVC key
+//! // frame with a composition time of 80 ms and one 1-byte NAL unit.
+//! let body = Bytes::from_static(&[0x17, 1, 0, 0, 80, 0, 0, 0, 1, 0x65]);
+//! let mut events = Vec::new();
+//! Demuxer::new().demux_video(1000, &body, &mut events)?;
+//! let MediaEvent::Sample(sample) = &events[0] else { unreachable!() };
+//! assert_eq!(sample.codec, Codec::Video(VideoCodec::Avc));
+//! assert_eq!((sample.dts, sample.pts(), sample.keyframe), (1000, 1080, true));
+//! assert_eq!(sample.payload.as_ref(), &[0, 0, 0, 1, 0x65]);
+//!
+//! // And back: the same body, ready to send as a type 9 message.
+//! let tag = mux(&events[0])?;
+//! assert_eq!((tag.timestamp, &tag.body), (1000, &body));
+//! # Ok::<(), rtmp_proto::media::MediaError>(())
+//! ```
+//!
+//! # Decisions
+//! - Tag bodies are shared, never copied: samples and configurations are
+//!   `Bytes` slices of the message body.
+//! - Unknown FourCCs are kept ([`VideoCodec::Unknown`], [`AudioCodec::Unknown`]);
+//!   reserved frame types, packet types and multitrack types are typed errors,
+//!   as the Enhanced RTMP spec asks ("fail in a controlled way").
+//! - Legacy AAC is always written with the header byte `0xAF` (the FLV spec's
+//!   fixed value); a legacy AAC tag read with other rate/size/type bits
+//!   demuxes the same but re-encodes with `0xAF`.
+//! - Disposable and generated key frames demux as inter and key frames.
+//! - An empty audio or video body (the "silence" message) yields no event.
+//! - Memory: the demuxer keeps one byte per video track id; a multitrack tag
+//!   holds at most [`AudioTag::MAX_TRACKS`] tracks; the FLV reader holds
+//!   only what was pushed and not yet pulled.
 
 mod aac;
 mod audio;

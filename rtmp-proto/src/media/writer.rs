@@ -26,13 +26,15 @@
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
+use bytes::Bytes;
+
 use crate::amf0::Value;
 
 use super::MediaError;
 use super::aac::AacConfig;
 use super::codec::{AudioCodec, Codec, MediaKind, TrackId, VideoCodec};
 use super::demux::{CodecConfig, MediaEvent};
-use super::flv::FlvTag;
+use super::flv::{FlvTag, TagType};
 use super::metadata::Metadata;
 use super::mux::mux;
 
@@ -45,6 +47,10 @@ pub struct FrameWriterConfig {
     pub max_held: usize,
     /// How many milliseconds of events may be held at most (default 2000).
     pub max_hold_ms: u32,
+    /// Whether `onMetaData` goes out behind `@setDataFrame`, as a publishing
+    /// client sends it (default `false`: the form servers send to players
+    /// and FLV files store).
+    pub set_data_frame: bool,
 }
 
 impl Default for FrameWriterConfig {
@@ -53,6 +59,7 @@ impl Default for FrameWriterConfig {
             expect_video: true,
             max_held: 256,
             max_hold_ms: 2000,
+            set_data_frame: false,
         }
     }
 }
@@ -115,7 +122,7 @@ impl FrameWriter {
         match event {
             MediaEvent::Metadata(m) => {
                 if self.metadata_sent {
-                    out.push(mux(&MediaEvent::Metadata(m.clone()))?);
+                    out.push(self.metadata_tag(&m)?);
                 }
                 self.metadata = Some(m);
             }
@@ -240,9 +247,23 @@ impl FrameWriter {
             Some(m) => m.clone(),
             None => self.synthesize_metadata(),
         };
-        out.push(mux(&MediaEvent::Metadata(m))?);
+        out.push(self.metadata_tag(&m)?);
         self.metadata_sent = true;
         Ok(())
+    }
+
+    fn metadata_tag(&self, m: &Metadata) -> Result<FlvTag, MediaError> {
+        let mut body = Vec::new();
+        if self.settings.set_data_frame {
+            m.encode_set_data_frame(&mut body)?;
+        } else {
+            m.encode(&mut body)?;
+        }
+        Ok(FlvTag {
+            tag_type: TagType::Script,
+            timestamp: m.timestamp,
+            body: Bytes::from(body),
+        })
     }
 
     fn synthesize_metadata(&self) -> Metadata {
@@ -312,10 +333,7 @@ fn needs_config(codec: Codec) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use bytes::Bytes;
-
     use super::*;
-    use crate::media::flv::TagType;
     use crate::media::{Demuxer, Sample};
 
     const AVCC: &[u8] = &[1, 0x42, 0, 0x1e, 0xff, 0xe1, 0, 1, 0x67, 1, 0, 1, 0x68];
@@ -518,5 +536,17 @@ mod tests {
         w.finish(&mut out).unwrap();
         assert_eq!(kinds(&out), ["meta", "acfg", "a@0"]);
         assert_eq!(w.dropped(), 1);
+    }
+
+    #[test]
+    fn publishing_form_puts_set_data_frame_first() {
+        let mut w = FrameWriter::new(FrameWriterConfig {
+            set_data_frame: true,
+            ..FrameWriterConfig::default()
+        });
+        let tags = run(&mut w, [video_config(), video(0)]);
+        let values = crate::amf0::decode_all(&tags[0].body).unwrap();
+        assert_eq!(values[0].as_str(), Some(crate::media::SET_DATA_FRAME));
+        assert_eq!(values[1].as_str(), Some(crate::media::ON_METADATA));
     }
 }
