@@ -1,0 +1,278 @@
+//! What server and client sessions share: handshake, chunk reader and
+//! writer, acknowledgements, pings, peer chunk size, byte counters and the
+//! output queue.
+
+use alloc::vec::Vec;
+use bytes::{Bytes, BytesMut};
+
+use super::events::CloseReason;
+use super::{Instant, Output};
+use crate::chunk::{ChunkLimits, ChunkReader, ChunkWriter, PROTOCOL_CONTROL_CHUNK_STREAM_ID};
+use crate::handshake::Handshake;
+use crate::message::{Message, RawMessage, UserControlEvent};
+
+/// Chunk stream for commands on message stream 0 (`connect`, `_result`, ...).
+pub(crate) const CSID_COMMAND: u32 = 3;
+/// Chunk stream for audio.
+pub(crate) const CSID_AUDIO: u32 = 4;
+/// Chunk stream for commands and data on a message stream (`onStatus`, metadata).
+pub(crate) const CSID_STREAM: u32 = 5;
+/// Chunk stream for video.
+pub(crate) const CSID_VIDEO: u32 = 6;
+/// Chunk stream for `publish` and `play` (as ffmpeg sends them).
+pub(crate) const CSID_SOURCE: u32 = 8;
+
+/// Counters every session keeps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// All bytes received, handshake included.
+    pub bytes_received: u64,
+    /// All bytes queued for sending, handshake included.
+    pub bytes_sent: u64,
+    /// Complete messages received after the handshake.
+    pub messages_received: u64,
+    /// The last sequence number the peer acknowledged.
+    pub peer_acknowledged: u32,
+    /// Messages ignored because they made no sense in the session's state
+    /// (media on a stream that is not publishing, unknown commands, ...).
+    pub ignored_messages: u64,
+}
+
+/// A message the session itself has to look at (everything but protocol
+/// control, pings and acknowledgements, which the connection answers).
+pub(crate) enum Incoming {
+    /// A complete message for the session.
+    Message(RawMessage),
+    /// A ping response (for RTT measurement).
+    PingResponse(u32),
+}
+
+#[derive(Debug)]
+pub(crate) struct Connection<E> {
+    handshake: Handshake,
+    reader: ChunkReader,
+    writer: ChunkWriter,
+    input: BytesMut,
+    max_input_backlog: usize,
+    tx: Vec<u8>,
+    outputs: Vec<Output<E>>,
+    pub(crate) counters: Counters,
+    now: Instant,
+    closed: bool,
+    /// The window we last announced with Window Acknowledgement Size.
+    pub(crate) sent_window: Option<u32>,
+}
+
+impl<E> Connection<E> {
+    pub(crate) fn new(
+        handshake: Handshake,
+        limits: ChunkLimits,
+        max_input_backlog: usize,
+        now: Instant,
+    ) -> Self {
+        let mut conn = Self {
+            handshake,
+            reader: ChunkReader::with_limits(limits),
+            writer: ChunkWriter::new(),
+            input: BytesMut::new(),
+            max_input_backlog,
+            tx: Vec::new(),
+            outputs: Vec::new(),
+            counters: Counters::default(),
+            now,
+            closed: false,
+            sent_window: None,
+        };
+        let hello = conn.handshake.take_output();
+        conn.transmit(&hello);
+        conn
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// Moves time forward (never back).
+    pub(crate) fn tick(&mut self, now: Instant) {
+        self.now = self.now.max(now);
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    pub(crate) fn handshake(&self) -> &Handshake {
+        &self.handshake
+    }
+
+    pub(crate) fn transmit(&mut self, bytes: &[u8]) {
+        self.tx.extend_from_slice(bytes);
+    }
+
+    /// Turns the bytes written so far into one `Transmit` output.
+    pub(crate) fn flush(&mut self) {
+        if !self.tx.is_empty() {
+            let bytes = core::mem::take(&mut self.tx);
+            self.counters.bytes_sent += bytes.len() as u64;
+            self.outputs.push(Output::Transmit(Bytes::from(bytes)));
+        }
+    }
+
+    /// Queues an event after the bytes written so far.
+    pub(crate) fn event(&mut self, event: E) {
+        self.flush();
+        self.outputs.push(Output::Event(event));
+    }
+
+    pub(crate) fn drain_into(&mut self, out: &mut Vec<Output<E>>) {
+        self.flush();
+        out.append(&mut self.outputs);
+    }
+
+    /// Accepts received bytes: runs the handshake, keeps the rest for the
+    /// chunk reader. Returns whether the handshake finished during this call.
+    pub(crate) fn receive(&mut self, mut data: &[u8]) -> Result<bool, CloseReason> {
+        self.counters.bytes_received += data.len() as u64;
+        let mut finished = false;
+        if !self.handshake.is_done() {
+            let used = self
+                .handshake
+                .receive(data)
+                .map_err(CloseReason::Handshake)?;
+            let reply = self.handshake.take_output();
+            self.transmit(&reply);
+            data = data.get(used..).unwrap_or_default();
+            finished = self.handshake.is_done();
+        }
+        if self.input.len().saturating_add(data.len()) > self.max_input_backlog {
+            return Err(CloseReason::InputBacklogExceeded {
+                max: self.max_input_backlog,
+            });
+        }
+        self.input.extend_from_slice(data);
+        Ok(finished)
+    }
+
+    /// Reads the next message the session has to handle, answering protocol
+    /// control, pings and acknowledgements on the way.
+    pub(crate) fn next_incoming(&mut self) -> Result<Option<Incoming>, CloseReason> {
+        if !self.handshake.is_done() {
+            return Ok(None);
+        }
+        loop {
+            let Some(received) = self
+                .reader
+                .read_message(&mut self.input)
+                .map_err(CloseReason::Chunk)?
+            else {
+                self.send_acknowledgement();
+                return Ok(None);
+            };
+            self.counters.messages_received += 1;
+            self.send_acknowledgement();
+            let message = received.message;
+            // The reader already applied Set Chunk Size, Abort and Window
+            // Acknowledgement Size.
+            match message.decode() {
+                Ok(
+                    Message::SetChunkSize(_) | Message::Abort { .. } | Message::WindowAckSize(_),
+                ) => {}
+                Ok(Message::Acknowledgement { sequence_number }) => {
+                    self.counters.peer_acknowledged = sequence_number;
+                }
+                Ok(Message::SetPeerBandwidth { window_size, .. }) => {
+                    // RTMP 1.0 §5.4.5: answer with Window Acknowledgement
+                    // Size if it differs from the one last sent.
+                    if self.sent_window != Some(window_size) {
+                        self.send_window_ack_size(window_size);
+                    }
+                }
+                Ok(Message::UserControl(UserControlEvent::PingRequest { timestamp })) => {
+                    self.send_control(&Message::UserControl(UserControlEvent::PingResponse {
+                        timestamp,
+                    }));
+                }
+                Ok(Message::UserControl(UserControlEvent::PingResponse { timestamp })) => {
+                    return Ok(Some(Incoming::PingResponse(timestamp)));
+                }
+                Err(e) => return Err(CloseReason::Message(e)),
+                Ok(_) => return Ok(Some(Incoming::Message(message))),
+            }
+        }
+    }
+
+    fn send_acknowledgement(&mut self) {
+        if let Some(sequence_number) = self.reader.poll_acknowledgement() {
+            self.send_control(&Message::Acknowledgement { sequence_number });
+        }
+    }
+
+    pub(crate) fn send_window_ack_size(&mut self, window: u32) {
+        self.sent_window = Some(window);
+        self.send_control(&Message::WindowAckSize(window));
+    }
+
+    /// Sends a protocol control or user control message (chunk stream 2,
+    /// message stream 0, timestamp 0).
+    pub(crate) fn send_control(&mut self, message: &Message) {
+        // Control payloads are a few bytes: the writer cannot fail on them.
+        let _ = self.send(PROTOCOL_CONTROL_CHUNK_STREAM_ID, 0, 0, message);
+    }
+
+    /// Announces and switches to a new outgoing chunk size.
+    pub(crate) fn set_chunk_size(&mut self, size: u32) {
+        let _ = self.writer.write_set_chunk_size(size, &mut self.tx);
+    }
+
+    pub(crate) fn send(
+        &mut self,
+        csid: u32,
+        timestamp: u32,
+        stream_id: u32,
+        message: &Message,
+    ) -> Result<(), super::SessionError> {
+        self.writer
+            .write_message(csid, timestamp, stream_id, message, &mut self.tx)
+            .map_err(|_| super::SessionError::Encode)
+    }
+
+    /// Sends a message payload without re-encoding it.
+    pub(crate) fn send_raw(
+        &mut self,
+        csid: u32,
+        message: &RawMessage,
+    ) -> Result<(), super::SessionError> {
+        self.writer
+            .write(csid, message, &mut self.tx)
+            .map_err(|_| super::SessionError::Encode)
+    }
+
+    /// A ping request stamped with the session's clock in milliseconds.
+    pub(crate) fn send_ping(&mut self) {
+        let timestamp = self.now.as_millis() as u32;
+        self.send_control(&Message::UserControl(UserControlEvent::PingRequest {
+            timestamp,
+        }));
+    }
+
+    /// Marks the connection closed and drops what it buffered.
+    pub(crate) fn close(&mut self) {
+        self.closed = true;
+        self.input = BytesMut::new();
+    }
+
+    /// The incoming chunk size (set by the peer's Set Chunk Size).
+    pub(crate) fn peer_chunk_size(&self) -> u32 {
+        self.reader.chunk_size()
+    }
+
+    /// The outgoing chunk size.
+    pub(crate) fn chunk_size(&self) -> u32 {
+        self.writer.chunk_size()
+    }
+
+    /// Bytes received but not yet read as messages.
+    pub(crate) fn buffered_input(&self) -> usize {
+        self.input.len()
+    }
+}

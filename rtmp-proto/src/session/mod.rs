@@ -1,0 +1,199 @@
+//! RTMP server and client sessions: connect, createStream, publish, play and
+//! everything around them, as Sans-I/O state machines.
+//!
+//! A session owns one RTMP connection's protocol state (handshake, chunk
+//! reader and writer, acknowledgement window, streams, pending requests). It
+//! never touches a socket and never reads a clock.
+//!
+//! # Driving contract
+//! - **Inputs**: [`ServerSession::handle_input`] / [`ClientSession::handle_input`]
+//!   with [`Input::Bytes`] (bytes read from TCP), [`Input::Timeout`] (the
+//!   time given by `next_timeout` has come) or [`Input::TransportClosed`]
+//!   (the TCP connection ended), plus the current [`Instant`].
+//! - **Application calls**: `accept`, `reject`, `send_metadata`,
+//!   `send_media`, `publish`, `play`, `close`. They queue their bytes and
+//!   events; they do not return them.
+//! - **Outputs**: [`Output::Transmit`] (write these bytes to TCP, in order)
+//!   and [`Output::Event`] (something the application must know or answer).
+//!   `handle_input` returns every output queued so far, including those
+//!   queued by application calls since the last drain.
+//!
+//! **Drain rule**: after every call (an input or an application call),
+//! drain the outputs (`handle_input` does it for you; after an application
+//! call use `poll_outputs` / `poll_outputs_into`) and write every
+//! `Transmit` before the next call's bytes. The `_into` forms append to a
+//! caller-owned `Vec` so a busy loop allocates nothing for the list.
+//!
+//! Time never runs backwards: a smaller `now` than the last one seen is
+//! treated as the last one.
+//!
+//! # Requests
+//! A server raises `connect`, `publish` and `play` as events carrying a
+//! [`RequestId`]. The embedder answers with `accept(id)` or `reject(id, ..)`,
+//! at once or later. While a request is pending the server reads no further
+//! messages (the bytes wait in a bounded buffer), so answers go out in the
+//! order the peer asked and at most one request is ever pending. A
+//! rejection sends the status the peer's software expects
+//! (`_error` + `NetConnection.Connect.Rejected`,
+//! `NetStream.Publish.BadName`, `NetStream.Play.StreamNotFound`) and closes
+//! the session.
+//!
+//! # Streams
+//! Events name a stream by its [`StreamId`] (the RTMP message stream id),
+//! never by cloned application or stream-key strings: the name comes once,
+//! with the publish or play request.
+//!
+//! # Media
+//! Audio and video arrive as raw FLV tag bodies ([`bytes::Bytes`], shared
+//! with the receive buffer, not copied) with their timestamp. Demuxing is the
+//! embedder's choice: feed them to [`crate::media::Demuxer`]. Metadata
+//! (`@setDataFrame`/`onMetaData`) arrives parsed as [`crate::media::Metadata`].
+//!
+//! # Limits
+//! Everything a peer controls is bounded: the input held while a request is
+//! pending ([`ServerConfig::max_input_backlog`]), the message streams per
+//! connection ([`ServerConfig::max_streams`]), the chunk reader's buffers
+//! ([`crate::chunk::ChunkLimits`]) and AMF decoding ([`crate::amf0::Limits`]).
+//! A peer that breaks the protocol or a limit gets the session closed with
+//! [`CloseReason`]; nothing panics on any bytes.
+
+mod client;
+mod command;
+mod connection;
+mod events;
+mod server;
+#[cfg(test)]
+mod tests;
+
+pub use client::{ClientConfig, ClientSession};
+pub use command::{ConnectInfo, PlayRequest, PublishRequest, PublishType, split_stream_name};
+pub use connection::Counters;
+pub use events::{ClientEvent, CloseReason, ServerEvent, StatusInfo};
+pub use server::{ServerConfig, ServerSession};
+
+use bytes::Bytes;
+use core::fmt;
+
+/// A point in time in microseconds since an arbitrary origin chosen by the
+/// embedder (simulations start at zero).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Instant(u64);
+
+impl Instant {
+    /// The origin.
+    pub const ZERO: Instant = Instant(0);
+
+    /// An instant this many microseconds after the origin.
+    pub const fn from_micros(micros: u64) -> Self {
+        Self(micros)
+    }
+
+    /// An instant this many milliseconds after the origin.
+    pub const fn from_millis(millis: u64) -> Self {
+        Self(millis.saturating_mul(1000))
+    }
+
+    /// Microseconds since the origin.
+    pub const fn as_micros(self) -> u64 {
+        self.0
+    }
+
+    /// Milliseconds since the origin.
+    pub const fn as_millis(self) -> u64 {
+        self.0 / 1000
+    }
+
+    /// This instant plus `d` (saturating).
+    pub fn saturating_add(self, d: core::time::Duration) -> Self {
+        let micros = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        Self(self.0.saturating_add(micros))
+    }
+}
+
+/// Something that happened to a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input<'a> {
+    /// Bytes arrived from the peer (any amount, split anywhere).
+    Bytes(&'a [u8]),
+    /// The time the session asked for with `next_timeout` has come.
+    Timeout,
+    /// The transport ended (the peer closed the TCP connection, or it failed).
+    TransportClosed,
+}
+
+/// What the caller must do after a call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output<E> {
+    /// Write these bytes to the peer, in order.
+    Transmit(Bytes),
+    /// Report this event to the application.
+    Event(E),
+}
+
+impl<E> Output<E> {
+    /// The event, if this output is one.
+    pub fn as_event(&self) -> Option<&E> {
+        match self {
+            Output::Event(e) => Some(e),
+            Output::Transmit(_) => None,
+        }
+    }
+
+    /// The bytes, if this output is a transmit.
+    pub fn as_transmit(&self) -> Option<&Bytes> {
+        match self {
+            Output::Transmit(b) => Some(b),
+            Output::Event(_) => None,
+        }
+    }
+}
+
+/// The output type of a [`ServerSession`].
+pub type ServerOutput = Output<ServerEvent>;
+/// The output type of a [`ClientSession`].
+pub type ClientOutput = Output<ClientEvent>;
+
+/// Names one request (connect, publish, play) raised by a server session,
+/// for [`ServerSession::accept`] and [`ServerSession::reject`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RequestId(pub u32);
+
+/// A message stream (the RTMP message stream id created by `createStream`):
+/// the handle events and media calls use for a published or played stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StreamId(pub u32);
+
+/// Why an application call could not be carried out. The session is
+/// unchanged when one is returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionError {
+    /// No request with this id is pending.
+    UnknownRequest(RequestId),
+    /// The stream does not exist or is not in the state the call needs
+    /// (playing, for a server's `send_media`; publishing, for a client's).
+    StreamNotReady(StreamId),
+    /// The session is closed.
+    Closed,
+    /// The call is out of order (for a client: publish or play asked twice).
+    InvalidState,
+    /// A message could not be encoded (too long for the chunk layer, or an
+    /// AMF value the encoder refuses).
+    Encode,
+}
+
+impl fmt::Display for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SessionError::UnknownRequest(id) => write!(f, "no pending request {}", id.0),
+            SessionError::StreamNotReady(id) => {
+                write!(f, "stream {} is not ready for this call", id.0)
+            }
+            SessionError::Closed => f.write_str("the session is closed"),
+            SessionError::InvalidState => f.write_str("the call is not valid in this state"),
+            SessionError::Encode => f.write_str("the message could not be encoded"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for SessionError {}

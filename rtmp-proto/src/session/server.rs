@@ -1,0 +1,784 @@
+//! The server side of an RTMP connection.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use bytes::Bytes;
+use core::time::Duration;
+
+use super::command::{
+    Command, ConnectInfo, PlayRequest, PublishRequest, PublishType, command, data, on_status,
+    split_stream_name, status_object,
+};
+use super::connection::{
+    CSID_AUDIO, CSID_COMMAND, CSID_STREAM, CSID_VIDEO, Connection, Counters, Incoming,
+};
+use super::events::{CloseReason, ServerEvent};
+use super::{Input, Instant, RequestId, ServerOutput, SessionError, StreamId};
+use crate::amf0::Value;
+use crate::chunk::ChunkLimits;
+use crate::handshake::{self, Handshake};
+use crate::media::{MediaEvent, MediaKind, Metadata, TagType, mux_into};
+use crate::message::{
+    AggregateSplitter, AmfEncoding, LimitType, Message, RawMessage, UserControlEvent, type_id,
+};
+
+/// How a [`ServerSession`] behaves. The defaults answer as nginx-rtmp does.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The handshake's S1 epoch and version word.
+    pub handshake: handshake::ServerConfig,
+    /// The chunk size announced after `connect` is accepted (default 4096).
+    pub chunk_size: u32,
+    /// The Window Acknowledgement Size announced (default 5 000 000, nginx's).
+    pub window_ack_size: u32,
+    /// The Set Peer Bandwidth window announced (default 5 000 000, limit type dynamic).
+    pub peer_bandwidth: u32,
+    /// Limits of the chunk reader.
+    pub chunk_limits: ChunkLimits,
+    /// How many message streams one connection may have at once (default 8).
+    pub max_streams: usize,
+    /// How many received bytes may wait while a request is pending (default 8 MiB).
+    pub max_input_backlog: usize,
+    /// Send a ping request this often once connected (default: never).
+    pub ping_interval: Option<Duration>,
+    /// `fmsVer` in the `connect` answer (default nginx's `FMS/3,0,1,123`).
+    pub fms_version: String,
+    /// `capabilities` in the `connect` answer (default 31).
+    pub capabilities: f64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            handshake: handshake::ServerConfig::default(),
+            chunk_size: 4096,
+            window_ack_size: 5_000_000,
+            peer_bandwidth: 5_000_000,
+            chunk_limits: ChunkLimits::default(),
+            max_streams: 8,
+            max_input_backlog: 8 << 20,
+            ping_interval: None,
+            fms_version: String::from("FMS/3,0,1,123"),
+            capabilities: 31.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum StreamState {
+    /// Created, nothing asked yet (or finished).
+    Idle,
+    /// A publish or play request is pending.
+    Requested,
+    /// Publishing under this name (kept for `FCUnpublish`).
+    Publishing(String),
+    Playing,
+}
+
+#[derive(Debug, Clone)]
+struct Stream {
+    id: u32,
+    state: StreamState,
+}
+
+#[derive(Debug, Clone)]
+enum Pending {
+    Connect {
+        transaction: f64,
+        object_encoding: f64,
+    },
+    Publish {
+        stream: u32,
+        name: String,
+    },
+    Play {
+        stream: u32,
+        reset: bool,
+    },
+}
+
+/// The server side of one RTMP connection (Sans-I/O). See the
+/// [module documentation](super) for the driving contract.
+///
+/// ```
+/// use rtmp_proto::session::{Input, Instant, Output, ServerConfig, ServerEvent, ServerSession};
+/// let mut server = ServerSession::new(ServerConfig::default(), |buf| buf.fill(7), Instant::ZERO);
+/// let outputs = server.handle_input(Input::Bytes(&[3]), Instant::from_millis(1));
+/// assert!(outputs.is_empty()); // waiting for the rest of C0/C1
+/// let outputs = server.handle_input(Input::Bytes(&[9]), Instant::from_millis(2));
+/// assert!(matches!(&outputs[..], [Output::Event(ServerEvent::Closed { .. })]));
+/// ```
+#[derive(Debug)]
+pub struct ServerSession {
+    conn: Connection<ServerEvent>,
+    config: ServerConfig,
+    connect_seen: bool,
+    connected: bool,
+    streams: Vec<Stream>,
+    next_stream_id: u32,
+    pending: Option<(RequestId, Pending)>,
+    next_request: u32,
+    next_ping: Option<Instant>,
+}
+
+impl ServerSession {
+    /// A session waiting for C0/C1. `random` fills S1's random bytes (called
+    /// once, here); `now` starts the session's clock.
+    pub fn new(config: ServerConfig, random: impl FnMut(&mut [u8]), now: Instant) -> Self {
+        let handshake = Handshake::server(config.handshake, random);
+        Self {
+            conn: Connection::new(
+                handshake,
+                config.chunk_limits,
+                config.max_input_backlog,
+                now,
+            ),
+            config,
+            connect_seen: false,
+            connected: false,
+            streams: Vec::new(),
+            next_stream_id: 1,
+            pending: None,
+            next_request: 0,
+            next_ping: None,
+        }
+    }
+
+    /// Handles one input and returns every output queued since the last drain.
+    pub fn handle_input(&mut self, input: Input<'_>, now: Instant) -> Vec<ServerOutput> {
+        let mut out = Vec::new();
+        self.handle_input_into(input, now, &mut out);
+        out
+    }
+
+    /// Handles one input and appends every output queued since the last
+    /// drain to `out`.
+    pub fn handle_input_into(
+        &mut self,
+        input: Input<'_>,
+        now: Instant,
+        out: &mut Vec<ServerOutput>,
+    ) {
+        self.conn.tick(now);
+        if !self.conn.is_closed() {
+            match input {
+                Input::Bytes(bytes) => match self.conn.receive(bytes) {
+                    Ok(finished) => {
+                        if finished {
+                            self.conn.event(ServerEvent::HandshakeDone);
+                        }
+                        self.process();
+                    }
+                    Err(reason) => self.finish(reason),
+                },
+                Input::Timeout => self.on_timeout(),
+                Input::TransportClosed => self.finish(CloseReason::TransportClosed),
+            }
+        }
+        self.conn.drain_into(out);
+    }
+
+    /// Returns the outputs queued by application calls since the last drain.
+    pub fn poll_outputs(&mut self) -> Vec<ServerOutput> {
+        let mut out = Vec::new();
+        self.conn.drain_into(&mut out);
+        out
+    }
+
+    /// Appends the outputs queued by application calls since the last drain to `out`.
+    pub fn poll_outputs_into(&mut self, out: &mut Vec<ServerOutput>) {
+        self.conn.drain_into(out);
+    }
+
+    /// When to call again with [`Input::Timeout`] (only when a ping interval is set).
+    pub fn next_timeout(&self) -> Option<Instant> {
+        self.next_ping.filter(|_| !self.conn.is_closed())
+    }
+
+    /// Whether the session is closed.
+    pub fn is_closed(&self) -> bool {
+        self.conn.is_closed()
+    }
+
+    /// Byte and message counters.
+    pub fn counters(&self) -> Counters {
+        self.conn.counters
+    }
+
+    /// The chunk size the peer sends with.
+    pub fn peer_chunk_size(&self) -> u32 {
+        self.conn.peer_chunk_size()
+    }
+
+    /// The chunk size this session sends with.
+    pub fn chunk_size(&self) -> u32 {
+        self.conn.chunk_size()
+    }
+
+    /// Bytes received but not read yet (they wait while a request is pending).
+    pub fn buffered_input(&self) -> usize {
+        self.conn.buffered_input()
+    }
+
+    /// The request waiting for an answer, if any.
+    pub fn pending_request(&self) -> Option<RequestId> {
+        self.pending.as_ref().map(|(id, _)| *id)
+    }
+
+    /// Accepts a pending request: answers `connect` with the window, bandwidth,
+    /// chunk size and `NetConnection.Connect.Success`; `publish` with
+    /// `NetStream.Publish.Start`; `play` with Stream Begin,
+    /// `NetStream.Play.Reset` (if asked), `NetStream.Play.Start` and
+    /// `|RtmpSampleAccess`. Then reads on.
+    pub fn accept(&mut self, request: RequestId) -> Result<(), SessionError> {
+        let pending = self.take_pending(request)?;
+        let result = match pending {
+            Pending::Connect {
+                transaction,
+                object_encoding,
+            } => self.accept_connect(transaction, object_encoding),
+            Pending::Publish { stream, name } => self.accept_publish(stream, name),
+            Pending::Play { stream, reset } => self.accept_play(stream, reset),
+        };
+        if let Err(e) = result {
+            self.finish(CloseReason::Local);
+            return Err(e);
+        }
+        self.process();
+        Ok(())
+    }
+
+    /// Rejects a pending request with `description`, sends the matching
+    /// error status (`_error` `NetConnection.Connect.Rejected`,
+    /// `NetStream.Publish.BadName`, `NetStream.Play.StreamNotFound`) and
+    /// closes the session.
+    pub fn reject(&mut self, request: RequestId, description: &str) -> Result<(), SessionError> {
+        let pending = self.take_pending(request)?;
+        let _ = match pending {
+            Pending::Connect { transaction, .. } => command(&[
+                "_error".into(),
+                transaction.into(),
+                Value::Null,
+                status_object("error", "NetConnection.Connect.Rejected", description),
+            ])
+            .and_then(|m| self.conn.send(CSID_COMMAND, 0, 0, &m)),
+            Pending::Publish { stream, .. } => {
+                on_status("error", "NetStream.Publish.BadName", description)
+                    .and_then(|m| self.conn.send(CSID_STREAM, 0, stream, &m))
+            }
+            Pending::Play { stream, .. } => {
+                on_status("error", "NetStream.Play.StreamNotFound", description)
+                    .and_then(|m| self.conn.send(CSID_STREAM, 0, stream, &m))
+            }
+        };
+        self.finish(CloseReason::Rejected);
+        Ok(())
+    }
+
+    /// Sends `onMetaData` to a playing stream.
+    pub fn send_metadata(
+        &mut self,
+        stream: StreamId,
+        metadata: &Metadata,
+    ) -> Result<(), SessionError> {
+        self.check_playing(stream)?;
+        let mut body = Vec::new();
+        metadata
+            .encode(&mut body)
+            .map_err(|_| SessionError::Encode)?;
+        let message = Message::Data {
+            encoding: AmfEncoding::Amf0,
+            payload: Bytes::from(body),
+        };
+        self.conn
+            .send(CSID_STREAM, metadata.timestamp, stream.0, &message)
+    }
+
+    /// Sends an audio or video tag body, stamped `timestamp` (ms), to a
+    /// playing stream. The body is written without being copied into a new
+    /// message.
+    pub fn send_media(
+        &mut self,
+        stream: StreamId,
+        kind: MediaKind,
+        timestamp: u32,
+        body: Bytes,
+    ) -> Result<(), SessionError> {
+        self.check_playing(stream)?;
+        let (csid, type_id) = match kind {
+            MediaKind::Audio => (CSID_AUDIO, type_id::AUDIO),
+            MediaKind::Video => (CSID_VIDEO, type_id::VIDEO),
+        };
+        self.conn.send_raw(
+            csid,
+            &RawMessage {
+                timestamp,
+                type_id,
+                stream_id: stream.0,
+                payload: body,
+            },
+        )
+    }
+
+    /// Muxes a [`MediaEvent`] (configuration, sample, metadata, ...) with
+    /// [`crate::media::mux_into`] and sends it to a playing stream.
+    pub fn send_media_event(
+        &mut self,
+        stream: StreamId,
+        event: &MediaEvent,
+    ) -> Result<(), SessionError> {
+        if let MediaEvent::Metadata(metadata) = event {
+            return self.send_metadata(stream, metadata);
+        }
+        self.check_playing(stream)?;
+        let mut body = Vec::new();
+        let (tag_type, timestamp) = mux_into(event, &mut body).map_err(|_| SessionError::Encode)?;
+        let kind = match tag_type {
+            TagType::Audio => MediaKind::Audio,
+            TagType::Video => MediaKind::Video,
+            _ => return Err(SessionError::Encode),
+        };
+        self.send_media(stream, kind, timestamp, Bytes::from(body))
+    }
+
+    /// Tells a player the publisher went away: Stream EOF and
+    /// `NetStream.Play.UnpublishNotify`, as nginx-rtmp does. The stream stays
+    /// playing (media may follow if a publisher comes back).
+    pub fn unpublish_notify(&mut self, stream: StreamId) -> Result<(), SessionError> {
+        self.check_playing(stream)?;
+        self.conn
+            .send_control(&Message::UserControl(UserControlEvent::StreamEof {
+                stream_id: stream.0,
+            }));
+        let message = on_status(
+            "status",
+            "NetStream.Play.UnpublishNotify",
+            "Stream unpublished",
+        )?;
+        self.conn.send(CSID_STREAM, 0, stream.0, &message)
+    }
+
+    /// Sends a ping request now (the answer comes as [`ServerEvent::PingResponse`]).
+    pub fn ping(&mut self) -> Result<(), SessionError> {
+        if self.conn.is_closed() {
+            return Err(SessionError::Closed);
+        }
+        self.conn.send_ping();
+        Ok(())
+    }
+
+    /// Closes the session: ends every stream (with events) and reports
+    /// [`CloseReason::Local`]. Drain the outputs, then close the transport.
+    pub fn close(&mut self) {
+        if !self.conn.is_closed() {
+            self.finish(CloseReason::Local);
+        }
+    }
+
+    fn take_pending(&mut self, request: RequestId) -> Result<Pending, SessionError> {
+        if self.conn.is_closed() {
+            return Err(SessionError::Closed);
+        }
+        match self.pending.take() {
+            Some((id, pending)) if id == request => Ok(pending),
+            other => {
+                self.pending = other;
+                Err(SessionError::UnknownRequest(request))
+            }
+        }
+    }
+
+    fn check_playing(&self, stream: StreamId) -> Result<(), SessionError> {
+        if self.conn.is_closed() {
+            return Err(SessionError::Closed);
+        }
+        match self.streams.iter().find(|s| s.id == stream.0) {
+            Some(s) if s.state == StreamState::Playing => Ok(()),
+            _ => Err(SessionError::StreamNotReady(stream)),
+        }
+    }
+
+    fn on_timeout(&mut self) {
+        let now = self.conn.now();
+        if let (Some(at), Some(interval)) = (self.next_ping, self.config.ping_interval) {
+            if now >= at {
+                self.conn.send_ping();
+                self.next_ping = Some(now.saturating_add(interval));
+            }
+        }
+    }
+
+    fn accept_connect(
+        &mut self,
+        transaction: f64,
+        object_encoding: f64,
+    ) -> Result<(), SessionError> {
+        self.connected = true;
+        self.conn.send_window_ack_size(self.config.window_ack_size);
+        self.conn.send_control(&Message::SetPeerBandwidth {
+            window_size: self.config.peer_bandwidth,
+            limit_type: LimitType::Dynamic,
+        });
+        self.conn.set_chunk_size(self.config.chunk_size);
+        let properties = Value::object([
+            ("fmsVer", self.config.fms_version.as_str().into()),
+            ("capabilities", self.config.capabilities.into()),
+        ]);
+        let info = Value::object([
+            ("level", "status".into()),
+            ("code", "NetConnection.Connect.Success".into()),
+            ("description", "Connection succeeded.".into()),
+            ("objectEncoding", object_encoding.into()),
+        ]);
+        let message = command(&["_result".into(), transaction.into(), properties, info])?;
+        self.conn.send(CSID_COMMAND, 0, 0, &message)?;
+        if let Some(interval) = self.config.ping_interval {
+            self.next_ping = Some(self.conn.now().saturating_add(interval));
+        }
+        Ok(())
+    }
+
+    fn accept_publish(&mut self, stream: u32, name: String) -> Result<(), SessionError> {
+        self.set_state(stream, StreamState::Publishing(name));
+        let message = on_status("status", "NetStream.Publish.Start", "Start publishing")?;
+        self.conn.send(CSID_STREAM, 0, stream, &message)
+    }
+
+    fn accept_play(&mut self, stream: u32, reset: bool) -> Result<(), SessionError> {
+        self.set_state(stream, StreamState::Playing);
+        self.conn
+            .send_control(&Message::UserControl(UserControlEvent::StreamBegin {
+                stream_id: stream,
+            }));
+        if reset {
+            let message = on_status("status", "NetStream.Play.Reset", "Playing and resetting")?;
+            self.conn.send(CSID_STREAM, 0, stream, &message)?;
+        }
+        let message = on_status("status", "NetStream.Play.Start", "Start live")?;
+        self.conn.send(CSID_STREAM, 0, stream, &message)?;
+        let access = data(&["|RtmpSampleAccess".into(), true.into(), true.into()])?;
+        self.conn.send(CSID_STREAM, 0, stream, &access)
+    }
+
+    fn set_state(&mut self, stream: u32, state: StreamState) {
+        if let Some(s) = self.streams.iter_mut().find(|s| s.id == stream) {
+            s.state = state;
+        }
+    }
+
+    /// Reads and handles messages until none is complete or a request is pending.
+    fn process(&mut self) {
+        while self.pending.is_none() && !self.conn.is_closed() {
+            match self.conn.next_incoming() {
+                Ok(None) => break,
+                Ok(Some(Incoming::PingResponse(timestamp))) => {
+                    self.conn.event(ServerEvent::PingResponse { timestamp });
+                }
+                Ok(Some(Incoming::Message(message))) => {
+                    if let Err(reason) = self.on_message(message) {
+                        self.finish(reason);
+                    }
+                }
+                Err(reason) => self.finish(reason),
+            }
+        }
+    }
+
+    /// Ends every stream, closes, and reports why.
+    fn finish(&mut self, reason: CloseReason) {
+        let streams = core::mem::take(&mut self.streams);
+        for stream in streams {
+            self.end_stream_event(stream.id, &stream.state);
+        }
+        self.pending = None;
+        self.next_ping = None;
+        self.conn.close();
+        self.conn.event(ServerEvent::Closed { reason });
+    }
+
+    fn end_stream_event(&mut self, id: u32, state: &StreamState) {
+        let stream = StreamId(id);
+        match state {
+            StreamState::Publishing(_) => self.conn.event(ServerEvent::PublishFinished { stream }),
+            StreamState::Playing => self.conn.event(ServerEvent::PlayFinished { stream }),
+            StreamState::Idle | StreamState::Requested => {}
+        }
+    }
+
+    /// Ends publishing or playing on stream `id`; a publisher is told
+    /// `NetStream.Unpublish.Success`, as nginx-rtmp does.
+    fn end_stream(&mut self, id: u32) {
+        let Some(stream) = self.streams.iter_mut().find(|s| s.id == id) else {
+            return;
+        };
+        let state = core::mem::replace(&mut stream.state, StreamState::Idle);
+        if let StreamState::Publishing(_) = state {
+            if let Ok(message) =
+                on_status("status", "NetStream.Unpublish.Success", "Stop publishing")
+            {
+                let _ = self.conn.send(CSID_STREAM, 0, id, &message);
+            }
+        }
+        self.end_stream_event(id, &state);
+    }
+
+    fn publishing(&self, stream_id: u32) -> bool {
+        self.streams
+            .iter()
+            .any(|s| s.id == stream_id && matches!(s.state, StreamState::Publishing(_)))
+    }
+
+    fn on_message(&mut self, message: RawMessage) -> Result<(), CloseReason> {
+        match message.type_id {
+            type_id::COMMAND_AMF0 | type_id::COMMAND_AMF3 => {
+                let encoding = if message.type_id == type_id::COMMAND_AMF0 {
+                    AmfEncoding::Amf0
+                } else {
+                    AmfEncoding::Amf3
+                };
+                let cmd = Command::decode(encoding, &message.payload).map_err(CloseReason::Amf)?;
+                self.on_command(message.stream_id, &cmd)
+            }
+            type_id::AUDIO | type_id::VIDEO | type_id::DATA_AMF0 | type_id::DATA_AMF3 => {
+                self.on_stream_data(message);
+                Ok(())
+            }
+            type_id::AGGREGATE => {
+                for sub in AggregateSplitter::new(&message) {
+                    match sub {
+                        Ok(sub) if sub.type_id != type_id::AGGREGATE => self.on_stream_data(sub),
+                        _ => self.conn.counters.ignored_messages += 1,
+                    }
+                }
+                Ok(())
+            }
+            _ => {
+                self.conn.counters.ignored_messages += 1;
+                Ok(())
+            }
+        }
+    }
+
+    /// Audio, video and data on a publishing stream become events.
+    fn on_stream_data(&mut self, message: RawMessage) {
+        if !self.publishing(message.stream_id) {
+            self.conn.counters.ignored_messages += 1;
+            return;
+        }
+        let stream = StreamId(message.stream_id);
+        let timestamp = message.timestamp;
+        let event = match message.type_id {
+            type_id::AUDIO => ServerEvent::Audio {
+                stream,
+                timestamp,
+                body: message.payload,
+            },
+            type_id::VIDEO => ServerEvent::Video {
+                stream,
+                timestamp,
+                body: message.payload,
+            },
+            type_id::DATA_AMF0 | type_id::DATA_AMF3 => {
+                let payload = if message.type_id == type_id::DATA_AMF3 {
+                    message.payload.slice(1.min(message.payload.len())..)
+                } else {
+                    message.payload
+                };
+                match Metadata::parse(timestamp, &payload) {
+                    Ok(metadata) => ServerEvent::Metadata { stream, metadata },
+                    Err(_) => ServerEvent::Data {
+                        stream,
+                        timestamp,
+                        payload,
+                    },
+                }
+            }
+            _ => {
+                self.conn.counters.ignored_messages += 1;
+                return;
+            }
+        };
+        self.conn.event(event);
+    }
+
+    fn new_request(&mut self, pending: Pending) -> RequestId {
+        let id = RequestId(self.next_request);
+        self.next_request = self.next_request.wrapping_add(1);
+        self.pending = Some((id, pending));
+        id
+    }
+
+    fn on_command(&mut self, stream_id: u32, cmd: &Command<'_>) -> Result<(), CloseReason> {
+        let name = cmd.name();
+        if name == "connect" {
+            if self.connect_seen || stream_id != 0 {
+                return Err(CloseReason::UnexpectedCommand);
+            }
+            self.connect_seen = true;
+            let info = match cmd.object() {
+                Some(object) => ConnectInfo::from_object(object),
+                None => ConnectInfo::from_object(&Value::Null),
+            };
+            let request = self.new_request(Pending::Connect {
+                transaction: cmd.transaction,
+                object_encoding: info.object_encoding,
+            });
+            self.conn
+                .event(ServerEvent::ConnectRequest { request, info });
+            return Ok(());
+        }
+        if !self.connected {
+            return Err(CloseReason::UnexpectedCommand);
+        }
+        match name {
+            "createStream" => self.on_create_stream(cmd.transaction),
+            "releaseStream" | "FCPublish" => {
+                // nginx-rtmp sends nothing; ffmpeg and OBS do not wait for an
+                // answer but accept a `_result` (as SRS sends one).
+                if cmd.transaction != 0.0 {
+                    let message = command(&[
+                        "_result".into(),
+                        cmd.transaction.into(),
+                        Value::Null,
+                        Value::Undefined,
+                    ]);
+                    if let Ok(message) = message {
+                        let _ = self.conn.send(CSID_COMMAND, 0, 0, &message);
+                    }
+                }
+                Ok(())
+            }
+            "publish" => {
+                self.check_idle(stream_id)?;
+                let full = cmd.arg_str(0).unwrap_or_default();
+                let (stream_name, query) = split_stream_name(full);
+                let publish = PublishRequest {
+                    name: String::from(stream_name),
+                    query: query.map(String::from),
+                    kind: PublishType::from_name(cmd.arg_str(1).unwrap_or("live")),
+                };
+                self.set_state(stream_id, StreamState::Requested);
+                let request = self.new_request(Pending::Publish {
+                    stream: stream_id,
+                    name: publish.name.clone(),
+                });
+                self.conn.event(ServerEvent::PublishRequest {
+                    request,
+                    stream: StreamId(stream_id),
+                    publish,
+                });
+                Ok(())
+            }
+            "play" => {
+                self.check_idle(stream_id)?;
+                let full = cmd.arg_str(0).unwrap_or_default();
+                let (stream_name, query) = split_stream_name(full);
+                let play = PlayRequest {
+                    name: String::from(stream_name),
+                    query: query.map(String::from),
+                    start: cmd.arg_f64(1).unwrap_or(-2.0),
+                    duration: cmd.arg_f64(2).unwrap_or(-1.0),
+                    reset: cmd.arg_bool(3).unwrap_or(true),
+                };
+                self.set_state(stream_id, StreamState::Requested);
+                let request = self.new_request(Pending::Play {
+                    stream: stream_id,
+                    reset: play.reset,
+                });
+                self.conn.event(ServerEvent::PlayRequest {
+                    request,
+                    stream: StreamId(stream_id),
+                    play,
+                });
+                Ok(())
+            }
+            "FCUnpublish" => {
+                let target = cmd.arg_str(0).map(|n| split_stream_name(n).0);
+                let id = self.streams.iter().find_map(|s| match (&s.state, target) {
+                    (StreamState::Publishing(n), Some(t)) if n == t => Some(s.id),
+                    _ => None,
+                });
+                if let Some(id) = id {
+                    self.end_stream(id);
+                }
+                Ok(())
+            }
+            "closeStream" => {
+                self.end_stream(stream_id);
+                Ok(())
+            }
+            "deleteStream" => {
+                let id = cmd.arg_f64(0).map(|n| n as u32).unwrap_or(stream_id);
+                self.end_stream(id);
+                self.streams.retain(|s| s.id != id);
+                Ok(())
+            }
+            "receiveAudio" | "receiveVideo" => {
+                if self.streams.iter().any(|s| s.id == stream_id) {
+                    self.conn.event(ServerEvent::ReceiveMedia {
+                        stream: StreamId(stream_id),
+                        video: name == "receiveVideo",
+                        enabled: cmd.arg_bool(0).unwrap_or(true),
+                    });
+                }
+                Ok(())
+            }
+            "pause" => {
+                if self
+                    .streams
+                    .iter()
+                    .any(|s| s.id == stream_id && s.state == StreamState::Playing)
+                {
+                    let paused = cmd.arg_bool(0).unwrap_or(true);
+                    let position_ms = cmd.arg_f64(1).unwrap_or(0.0);
+                    let (code, description) = if paused {
+                        ("NetStream.Pause.Notify", "Paused")
+                    } else {
+                        ("NetStream.Unpause.Notify", "Unpaused")
+                    };
+                    if let Ok(message) = on_status("status", code, description) {
+                        let _ = self.conn.send(CSID_STREAM, 0, stream_id, &message);
+                    }
+                    self.conn.event(ServerEvent::Pause {
+                        stream: StreamId(stream_id),
+                        paused,
+                        position_ms,
+                    });
+                }
+                Ok(())
+            }
+            _ => {
+                self.conn.counters.ignored_messages += 1;
+                Ok(())
+            }
+        }
+    }
+
+    fn check_idle(&self, stream_id: u32) -> Result<(), CloseReason> {
+        match self.streams.iter().find(|s| s.id == stream_id) {
+            Some(s) if s.state == StreamState::Idle => Ok(()),
+            _ => Err(CloseReason::UnexpectedCommand),
+        }
+    }
+
+    fn on_create_stream(&mut self, transaction: f64) -> Result<(), CloseReason> {
+        let max = self.config.max_streams;
+        if self.streams.len() >= max {
+            return Err(CloseReason::TooManyStreams { max });
+        }
+        let id = self.next_stream_id;
+        self.next_stream_id = id
+            .checked_add(1)
+            .ok_or(CloseReason::TooManyStreams { max })?;
+        self.streams.push(Stream {
+            id,
+            state: StreamState::Idle,
+        });
+        if let Ok(message) =
+            command(&["_result".into(), transaction.into(), Value::Null, id.into()])
+        {
+            let _ = self.conn.send(CSID_COMMAND, 0, 0, &message);
+        }
+        Ok(())
+    }
+}
