@@ -38,3 +38,4 @@ pub mod chunk;
 pub mod handshake;
 pub mod media;
 pub mod message;
+pub mod session;
