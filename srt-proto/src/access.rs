@@ -17,6 +17,8 @@
 //! - [`SinglePublisher`]: at most one publisher per resource; a second gets
 //!   CONFLICT (1409), the code libsrt's access-control guide assigns to
 //!   "`m=publish` while another client is publishing into this resource".
+//! - [`UserPassphrases`]: a passphrase per user (`u` key), as libsrt's
+//!   listen-callback example does; unknown users get UNAUTHORIZED (1401).
 //! - [`FromFn`]: any closure.
 //! - [`Chain`] ([`AccessPolicy::and_then`]): the first policy that rejects
 //!   decides; options of later policies override earlier ones.
@@ -523,6 +525,49 @@ impl AccessPolicy for SinglePublisher {
 
     fn closed(&mut self, id: RequestId) {
         self.publishers.retain(|_, holder| *holder != id);
+    }
+}
+
+/// A passphrase per user: the stream id's `u` key picks the passphrase
+/// the connection must use (libsrt's listen-callback example). A request
+/// without a known user gets UNAUTHORIZED (1401); a known user with the
+/// wrong passphrase is then rejected by the handshake with BADSECRET.
+#[derive(Debug, Clone, Default)]
+pub struct UserPassphrases {
+    users: BTreeMap<String, Passphrase>,
+}
+
+impl UserPassphrases {
+    /// No users: everyone is rejected.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `user`'s passphrase; the previous one, if any.
+    pub fn insert(&mut self, user: &str, passphrase: Passphrase) -> Option<Passphrase> {
+        self.users.insert(user.to_string(), passphrase)
+    }
+
+    /// Removes `user`; whether it was known.
+    pub fn remove(&mut self, user: &str) -> bool {
+        self.users.remove(user).is_some()
+    }
+
+    /// Whether `user` is known.
+    pub fn contains(&self, user: &str) -> bool {
+        self.users.contains_key(user)
+    }
+}
+
+impl AccessPolicy for UserPassphrases {
+    fn decide(&mut self, req: &ConnectionRequest) -> Decision {
+        let user = req.stream_id.as_ref().and_then(StreamId::user);
+        match user.and_then(|u| self.users.get(u)) {
+            Some(passphrase) => {
+                Decision::Accept(AcceptOptions::new().with_passphrase(passphrase.clone()))
+            }
+            None => Decision::reject_access(AccessReject::Unauthorized),
+        }
     }
 }
 

@@ -284,6 +284,48 @@ fn single_publisher_frees_the_resource_when_the_publisher_closes() {
     assert!(policy.decide(&req(2, "#!::r=live/a,m=publish")).is_accept());
 }
 
+// --- UserPassphrases ---
+
+#[test]
+fn user_passphrases_hand_out_the_users_passphrase() {
+    let mut policy = UserPassphrases::new();
+    policy.insert("admin", passphrase());
+    let Decision::Accept(options) = policy.decide(&req(1, "#!::u=admin,r=x")) else {
+        panic!("rejected");
+    };
+    assert_eq!(
+        options.passphrase.map(|p| p.as_bytes().to_vec()),
+        Some(b"0123456789abc".to_vec())
+    );
+}
+
+#[test]
+fn user_passphrases_reject_an_unknown_user_as_unauthorized() {
+    let mut policy = UserPassphrases::new();
+    policy.insert("admin", passphrase());
+    let reason = policy.decide(&req(1, "#!::u=eve")).reject_reason();
+    assert_eq!(
+        reason,
+        Some(RejectReason::Access(AccessReject::Unauthorized))
+    );
+}
+
+#[test]
+fn user_passphrases_reject_a_request_without_a_user() {
+    let mut policy = UserPassphrases::new();
+    policy.insert("admin", passphrase());
+    assert!(!policy.decide(&req(1, "admin")).is_accept());
+}
+
+#[test]
+fn user_passphrases_forget_a_removed_user() {
+    let mut policy = UserPassphrases::new();
+    policy.insert("admin", passphrase());
+    assert!(policy.remove("admin"));
+    assert!(!policy.contains("admin"));
+    assert!(!policy.decide(&req(1, "#!::u=admin")).is_accept());
+}
+
 // --- FromFn and Chain ---
 
 #[test]
