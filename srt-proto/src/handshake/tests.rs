@@ -615,3 +615,65 @@ fn requests_beyond_the_backlog_are_rejected_with_backlog() {
     };
     assert_eq!(t.handshake.reject_reason(), Some(RejectReason::Backlog));
 }
+
+#[test]
+fn caller_and_listener_connect_with_the_crates_cookie_jar_and_rng() {
+    use crate::cookie::CookieJar;
+    use crate::rng::SrtRng;
+    let mut rng = SrtRng::seed_from_u64(99);
+    let mut listener = Listener::new(
+        secure("correct-horse-battery"),
+        CookieJar::from_rng(&mut rng),
+        4,
+    );
+    let mut caller = Caller::new(
+        secure("correct-horse-battery"),
+        listener_addr(),
+        rng.socket_id(),
+        rng.initial_seq(),
+        &mut rng,
+        Instant::ZERO,
+    );
+    let now = Instant::from_micros(1_000);
+    let mut established = None;
+    while let Some(t) = caller.poll_transmit() {
+        match listener.handle(caller_addr(), &wire(&t.handshake), now, &mut || {
+            rng.socket_id()
+        }) {
+            ListenerAction::Reply(r) => caller.handle_handshake(listener_addr(), &r.handshake, now),
+            ListenerAction::Accepted {
+                reply, negotiated, ..
+            } => {
+                established = Some(negotiated);
+                caller.handle_handshake(listener_addr(), &reply.handshake, now);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let Some(CallerEvent::Established(c)) = caller.poll_event() else {
+        panic!("caller not established");
+    };
+    assert_eq!(c.crypto, established.unwrap().crypto);
+}
+
+proptest::proptest! {
+    #[test]
+    fn listener_and_caller_never_panic_on_arbitrary_handshakes(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 48..200),
+        ty in proptest::prelude::any::<u32>(),
+    ) {
+        let mut bytes = bytes;
+        bytes[20..24].copy_from_slice(&ty.to_be_bytes());
+        bytes[8] &= 0x7f;
+        if let Ok(hs) = Handshake::decode(&bytes) {
+            let mut listener = new_listener(secure("correct-horse-battery")).with_access_control();
+            let _ = listener.handle(caller_addr(), &hs, Instant::ZERO, &mut || 1);
+            let mut with_cookie = hs.clone();
+            with_cookie.syn_cookie = COOKIE;
+            let _ = listener.handle(caller_addr(), &with_cookie, Instant::ZERO, &mut || 1);
+            let mut caller = new_caller(secure("correct-horse-battery"));
+            caller.handle_handshake(listener_addr(), &hs, Instant::ZERO);
+            caller.handle_handshake(listener_addr(), &with_cookie, Instant::ZERO);
+        }
+    }
+}
