@@ -26,10 +26,12 @@ pub enum CodecTag {
 impl CodecTag {
     fn from_value(v: &Value<'_>) -> Option<Self> {
         if let Some(n) = v.as_f64() {
-            if !(0.0..=f64::from(u32::MAX)).contains(&n) || n.fract() != 0.0 {
+            // `as` saturates (NaN to 0): the round trip keeps only whole u32 values.
+            let whole = n as u32;
+            if f64::from(whole) != n {
                 return None;
             }
-            let n = n as u32;
+            let n = whole;
             return Some(match u8::try_from(n) {
                 Ok(small) => Self::Legacy(small),
                 Err(_) => Self::FourCc(FourCc::from_u32(n)),
@@ -304,5 +306,16 @@ mod tests {
         assert_eq!(m.track_info(true, 12), Some(&track));
         assert_eq!(m.track_info(true, 1), None);
         assert_eq!(m.track_info(false, 12), None);
+    }
+
+    #[test]
+    fn codec_id_that_is_not_a_whole_u32_is_ignored() {
+        for bad in [1.5, -7.0, f64::NAN, 5e9] {
+            let m = Metadata::new(
+                0,
+                Value::EcmaArray(alloc::vec![("audiocodecid".into(), bad.into())]),
+            );
+            assert_eq!(m.audio_codec(), None, "{bad}");
+        }
     }
 }
