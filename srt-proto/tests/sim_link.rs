@@ -629,3 +629,79 @@ fn run_until_moves_the_clock_even_when_nothing_happens() {
     net.run_until(ms(250)).unwrap();
     assert_eq!(net.now(), ms(250));
 }
+
+// ---- properties -----------------------------------------------------------
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_config() -> impl Strategy<Value = LinkConfig> {
+        (
+            (0u64..50_000, 0u64..20_000, 0u32..=1_000_000, any::<u64>()),
+            proptest::option::of((0u32..=1_000_000, 0u32..=1_000_000, 0u32..=1_000_000)),
+            (
+                0u32..=1_000_000,
+                proptest::option::of((0u32..=1_000_000, 0u64..20_000)),
+            ),
+            proptest::option::of((0u64..100_000_000, 0usize..100_000)),
+            proptest::collection::vec((0u64..1_000_000, 0u64..200_000), 0..3),
+        )
+            .prop_map(
+                |((lat, jit, loss, seed), ge, (dup, reorder), rate, parts)| {
+                    let p = Probability::per_million;
+                    let mut c = LinkConfig::new()
+                        .latency(Duration::from_micros(lat))
+                        .jitter(Duration::from_micros(jit))
+                        .loss(p(loss))
+                        .duplicate(p(dup))
+                        .seed(seed);
+                    if let Some((gb, bg, bad)) = ge {
+                        c = c.gilbert_elliott(p(gb), p(bg), Probability::NEVER, p(bad));
+                    }
+                    if let Some((prob, extra)) = reorder {
+                        c = c.reorder(p(prob), Duration::from_micros(extra));
+                    }
+                    if let Some((bps, queue)) = rate {
+                        c = c.rate(bps, queue);
+                    }
+                    for (start, len) in parts {
+                        c = c.partition(
+                            Instant::from_micros(start),
+                            Instant::from_micros(start + len),
+                        );
+                    }
+                    c
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn every_datagram_is_accounted_for_and_none_arrives_before_it_was_sent(
+            config in any_config(),
+            sends in proptest::collection::vec((0u64..5_000, 0usize..2_000), 0..200),
+        ) {
+            let mut link = Link::new(config);
+            let mut now = Instant::ZERO;
+            let mut sent_at = Vec::new();
+            for (i, (gap, len)) in sends.iter().enumerate() {
+                now += Duration::from_micros(*gap);
+                sent_at.push(now);
+                link.send(now, numbered(i as u32, *len));
+            }
+            let delivered = drain(&mut link);
+            let s = *link.stats();
+            prop_assert_eq!(
+                s.sent + s.duplicated,
+                s.delivered + s.dropped_random + s.dropped_burst + s.dropped_queue
+                    + s.dropped_partition
+            );
+            prop_assert_eq!(s.delivered as usize, delivered.len());
+            prop_assert!(delivered.windows(2).all(|w| w[0].0 <= w[1].0));
+            for (at, seq) in delivered {
+                prop_assert!(at >= sent_at[seq as usize]);
+            }
+        }
+    }
+}

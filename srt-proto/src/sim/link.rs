@@ -188,6 +188,14 @@ impl Link {
         &self.config
     }
 
+    /// Changes how the link behaves from now on (e.g. to start an outage
+    /// at a time decided during the run), keeping what is in flight, the
+    /// queue, the counters and the random generator; `config.seed` is
+    /// ignored.
+    pub fn reconfigure(&mut self, config: LinkConfig) {
+        self.config = config;
+    }
+
     /// The counters so far.
     pub fn stats(&self) -> &LinkStats {
         &self.stats
@@ -363,5 +371,53 @@ impl Link {
                 draw < u64::from(ppm)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn datagram() -> Datagram {
+        let addr = SocketAddr::from(([10, 0, 0, 1], 9000));
+        Datagram {
+            from: addr,
+            to: addr,
+            data: Bytes::from_static(b"x"),
+        }
+    }
+
+    fn drops(config: LinkConfig) -> alloc::vec::Vec<bool> {
+        let mut link = Link::new(config);
+        (0..1_000)
+            .map(|_| {
+                matches!(
+                    link.send(Instant::ZERO, datagram()),
+                    SendOutcome::Dropped(_)
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn certain_outcomes_draw_nothing_so_the_other_decisions_stay_put() {
+        let lossy = LinkConfig::new().loss(Probability::percent(30.0)).seed(8);
+        let also_duplicating = lossy.clone().duplicate(Probability::ALWAYS);
+        assert_eq!(drops(lossy.clone()), drops(also_duplicating));
+        let half_duplicating = lossy.clone().duplicate(Probability::percent(50.0));
+        assert_ne!(drops(lossy), drops(half_duplicating));
+    }
+
+    #[test]
+    fn reconfiguring_keeps_what_is_in_flight() {
+        let mut link = Link::new(LinkConfig::new().latency(Duration::from_millis(5)));
+        link.send(Instant::ZERO, datagram());
+        link.reconfigure(LinkConfig::new().loss(Probability::ALWAYS));
+        assert_eq!(
+            link.send(Instant::ZERO, datagram()),
+            SendOutcome::Dropped(DropReason::Random)
+        );
+        assert_eq!(link.in_flight(), 1);
+        assert_eq!(link.next_delivery(), Some(Instant::from_micros(5_000)));
     }
 }

@@ -308,7 +308,9 @@ impl<N: Node> Network<N> {
     }
 
     /// Joins `from` to `to` (one direction) with a link behaving as
-    /// `config`, replacing any link between them. The link's seed is
+    /// `config`, replacing any link between them (and what it had in
+    /// flight; use [`Network::link_mut`] and [`Link::reconfigure`] to change
+    /// a link during a run instead). The link's seed is
     /// `config.seed` mixed with the network seed and both addresses.
     pub fn link(&mut self, from: SocketAddr, to: SocketAddr, config: LinkConfig) {
         let link = self.make_link(from, to, config);
@@ -325,6 +327,11 @@ impl<N: Node> Network<N> {
     /// The link from `from` to `to`, if one exists yet.
     pub fn link_between(&self, from: SocketAddr, to: SocketAddr) -> Option<&Link> {
         self.links.get(&(from, to))
+    }
+
+    /// The link from `from` to `to`, to reconfigure it during a run.
+    pub fn link_mut(&mut self, from: SocketAddr, to: SocketAddr) -> Option<&mut Link> {
+        self.links.get_mut(&(from, to))
     }
 
     /// The counters of the link from `from` to `to`, if one exists yet.
