@@ -7,7 +7,13 @@
 //! - [`listener`]: the stateless listener ([`Listener`]).
 //! - [`caller`]: the caller ([`Caller`]).
 //!
-//! Rendezvous is not written yet.
+//! Rendezvous is not written yet. What libsrt 1.5.1 does, from
+//! `tests/data/srt-libsrt-rendezvous.jsonl` (A cookie `7a33d193` >
+//! B cookie `6b587647`, so A is the initiator): both send WAVEAHAND (v5,
+//! no extensions, destination id 0) every 250 ms; A answers B's WAVEAHAND
+//! with a WAVEAHAND addressed to B's id; B (responder) sends a CONCLUSION
+//! without extensions; A sends CONCLUSION with HSREQ (and KMREQ); B answers
+//! CONCLUSION with HSRSP; A closes with AGREEMENT.
 
 pub mod caller;
 pub mod config;
