@@ -15,7 +15,19 @@
 //!   packet or a typed [`packet::DecodeError`], never a panic), encoding is
 //!   exact.
 //! - [`crypto`]: key derivation, key wrap and payload encryption (AES-CTR and
-//!   AES-GCM) as libsrt does them.
+//!   AES-GCM) as libsrt does them, and libsrt's key refresh schedule.
+//! - [`rng`]: [`rng::SrtRng`], the seeded generator every random value
+//!   (socket ids, initial sequence numbers, cookie secrets, salts, keys)
+//!   comes from.
+//! - [`cookie`]: stateless SYN cookies, so a listener keeps no state for a
+//!   peer before it proves its address.
+//! - [`streamid`]: stream ids and the `#!::u=…,r=…` access-control syntax.
+//! - [`access`]: connection requests, the embedder's accept/reject decision,
+//!   and ready-made policies (accept-all, whitelist, single publisher).
+//! - [`handshake`]: caller, listener and rendezvous handshakes and option
+//!   negotiation.
+//! - `sim` (feature `sim`): a seeded link model and a driver that steps
+//!   endpoints through virtual time.
 //!
 //! # Panics
 //! Nothing in this crate panics on input from the network.
