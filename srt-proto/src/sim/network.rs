@@ -17,6 +17,15 @@ use crate::time::Instant;
 /// The three methods mirror the Sans-I/O contract: inputs (a datagram
 /// arrived, the timer fired) with the current time, outputs appended to
 /// `out`, and the time the node next wants to be woken.
+///
+/// An endpoint (one per UDP socket) fits in a thin wrapper that knows its
+/// own address: `handle_datagram` feeds it `Input::Datagram { from, data }`,
+/// `handle_timeout` feeds it `Input::Timeout`, each `Output::Transmit { to,
+/// data }` becomes a [`Datagram`] from the wrapper's address, and the
+/// other outputs (delivered messages, events) go into the wrapper's own
+/// state for the test to inspect through [`Network::node`]. Application
+/// inputs (send a message, close) reach it through [`Network::inject`] and
+/// [`Network::schedule`].
 pub trait Node {
     /// A datagram addressed to this node arrived at `now`. Append the
     /// datagrams to send in response to `out`, with their `from` set to the
