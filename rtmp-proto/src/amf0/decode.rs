@@ -11,6 +11,11 @@ use super::string::AmfString;
 use super::value::{Property, TypedObject, Value};
 use crate::amf3;
 
+/// Properties reserved for an ECMA array on the word of its count, which is
+/// not checked (the properties run to the object end): enough for common
+/// `onMetaData`, and a constant, however the arrays nest.
+const ECMA_ARRAY_MAX_RESERVE: usize = 16;
+
 /// One decode call: the input, the count of complex values for references,
 /// and the AMF3 tables for AVM+ switches.
 struct Amf0Decoder<'a> {
@@ -99,11 +104,10 @@ impl<'a> Amf0Decoder<'a> {
                 // reserve no more than the input could hold (3 bytes a property).
                 let hint = self.input.u32()?;
                 let depth = self.begin_complex(depth)?;
-                let capacity = self
-                    .input
-                    .check_count(hint, 1)
-                    .unwrap_or(0)
-                    .min(self.input.remaining() / 3);
+                let capacity = usize::try_from(hint)
+                    .unwrap_or(usize::MAX)
+                    .min(ECMA_ARRAY_MAX_RESERVE)
+                    .min(self.input.unclaimed() / 3);
                 Value::EcmaArray(self.properties(depth, Vec::with_capacity(capacity))?)
             }
             marker::OBJECT_END => {
@@ -111,10 +115,11 @@ impl<'a> Amf0Decoder<'a> {
             }
             marker::STRICT_ARRAY => {
                 let count = self.input.u32()?;
-                let capacity = self.input.check_count(count, 1)?;
+                let capacity = self.input.claim(count, 1)?;
                 let depth = self.begin_complex(depth)?;
                 let mut values = Vec::with_capacity(capacity);
                 for _ in 0..count {
+                    self.input.begin_claimed(1);
                     self.push_value(depth, &mut values)?;
                 }
                 Value::StrictArray(values)

@@ -40,11 +40,13 @@ pub enum DecodeErrorKind {
         limit: u32,
     },
     /// A count field announces more elements than the remaining input could
-    /// hold (every element takes at least one byte).
+    /// hold (every element takes at least one byte), once the elements that
+    /// enclosing containers still expect are set aside.
     CountExceedsInput {
         /// The announced count.
         count: u32,
-        /// Bytes left in the input after the count field.
+        /// Bytes left after the count field and not claimed by the counts of
+        /// enclosing containers.
         remaining: usize,
     },
     /// A reference to an entry its reference table does not (yet) hold.

@@ -58,10 +58,14 @@
 //!   AMF3 reference tables live for the whole decode (or encode) call, so
 //!   several switched values in one message share them.
 //! - **Limits.** One decode call decodes at most [`Limits::max_elements`]
-//!   values nested at most [`Limits::max_depth`] containers deep; a count
-//!   field is checked against the bytes remaining before anything is
-//!   allocated for it. Memory held is thus bounded by the input length and
-//!   the element limit, whatever the peer sends.
+//!   values nested at most [`Limits::max_depth`] containers deep. A count
+//!   field is checked, before anything is allocated for it, against the
+//!   bytes remaining that the counts of enclosing containers have not already
+//!   claimed (every element takes at least a byte), so the capacity reserved
+//!   by all open containers together stays within the input; an ECMA array
+//!   count, which is only a hint, reserves at most 16 properties. Memory held
+//!   is thus bounded by the input length and the element limit, whatever the
+//!   peer sends.
 
 mod decode;
 mod encode;

@@ -11,6 +11,12 @@ pub(crate) struct Input<'a> {
     rest: &'a [u8],
     limits: Limits,
     elements: u32,
+    /// Bytes the counts of the containers being decoded have claimed and
+    /// their elements not yet begun: one byte (or more) per announced
+    /// element. Nested counts claim from what the outer ones left, so the
+    /// capacity reserved for all open containers together stays within the
+    /// input.
+    claimed: usize,
 }
 
 impl<'a> Input<'a> {
@@ -21,6 +27,7 @@ impl<'a> Input<'a> {
             rest: input,
             limits,
             elements: 0,
+            claimed: 0,
         }
     }
 
@@ -118,18 +125,43 @@ impl<'a> Input<'a> {
         self.bytes(n).map(AmfString::from_bytes)
     }
 
-    /// Checks a count field against the input left: each of the `count`
+    /// Bytes left that no open container has claimed.
+    #[inline]
+    pub(crate) fn unclaimed(&self) -> usize {
+        self.remaining().saturating_sub(self.claimed)
+    }
+
+    /// Checks a count field against the unclaimed input: each of the `count`
     /// elements takes at least `min_size` bytes. Returns a capacity that is
     /// safe to allocate: bounded by the input and by the element budget.
     #[inline]
     pub(crate) fn check_count(&self, count: u32, min_size: usize) -> Result<usize, DecodeError> {
         let count_usize = usize::try_from(count).unwrap_or(usize::MAX);
-        let remaining = self.remaining();
+        let remaining = self.unclaimed();
         if count_usize.saturating_mul(min_size) > remaining {
             return Err(self.error(DecodeErrorKind::CountExceedsInput { count, remaining }));
         }
         let budget = self.limits.max_elements.saturating_sub(self.elements);
         Ok(count_usize.min(usize::try_from(budget).unwrap_or(usize::MAX)))
+    }
+
+    /// [`check_count`](Self::check_count) for a container whose elements are
+    /// values (decoded recursively): also claims the bytes, released one
+    /// element at a time with [`begin_claimed`](Self::begin_claimed).
+    #[inline]
+    pub(crate) fn claim(&mut self, count: u32, min_size: usize) -> Result<usize, DecodeError> {
+        let capacity = self.check_count(count, min_size)?;
+        let bytes = usize::try_from(count)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(min_size);
+        self.claimed = self.claimed.saturating_add(bytes);
+        Ok(capacity)
+    }
+
+    /// An element of a claimed container begins: releases its `min_size`.
+    #[inline]
+    pub(crate) fn begin_claimed(&mut self, min_size: usize) {
+        self.claimed = self.claimed.saturating_sub(min_size);
     }
 
     /// Spends one element of the budget, for a value about to be decoded.

@@ -253,6 +253,25 @@ fn strict_array_count_beyond_the_input_is_refused_before_allocating() {
 }
 
 #[test]
+fn nested_counts_share_the_input_rather_than_each_claiming_all_of_it() {
+    // [[null, null], null]: fits.
+    let fits = [0x0A, 0, 0, 0, 2, 0x0A, 0, 0, 0, 2, 0x05, 0x05, 0x05];
+    assert!(decode(&fits).is_ok());
+    // [[?, ?], ?] with two bytes for three values: the inner count is
+    // refused, as only one byte is left that the outer count has not claimed.
+    assert_eq!(
+        error(&fits[..12]),
+        DecodeError {
+            kind: DecodeErrorKind::CountExceedsInput {
+                count: 2,
+                remaining: 1
+            },
+            offset: 10
+        }
+    );
+}
+
+#[test]
 fn date_is_a_double_and_a_time_zone() {
     let bytes = concat(&[&[0x0B], &1.5e12f64.to_be_bytes(), &[0xFF, 0xC4]]);
     let value = decoded(&bytes);

@@ -159,9 +159,10 @@ pub(crate) fn value<'a>(
         marker::ARRAY => {
             let depth = input.enter(depth)?;
             let associative = members(input, tables, depth, Vec::new())?;
-            let capacity = input.check_count(n, 1)?;
+            let capacity = input.claim(n, 1)?;
             let mut dense = Vec::with_capacity(capacity);
             for _ in 0..n {
+                input.begin_claimed(1);
                 dense.push(value(input, tables, depth)?);
             }
             Value::Array(Box::new(Array { associative, dense }))
@@ -195,10 +196,11 @@ pub(crate) fn value<'a>(
         marker::VECTOR_OBJECT => {
             let fixed = input.u8()? != 0;
             let type_name = AmfString::from_bytes(string(input, tables)?);
-            let capacity = input.check_count(n, 1)?;
+            let capacity = input.claim(n, 1)?;
             let depth = input.enter(depth)?;
             let mut items = Vec::with_capacity(capacity);
             for _ in 0..n {
+                input.begin_claimed(1);
                 items.push(value(input, tables, depth)?);
             }
             Value::VectorObject(Box::new(VectorObject {
@@ -210,10 +212,11 @@ pub(crate) fn value<'a>(
         _ => {
             // marker::DICTIONARY, the last of the range matched above.
             let weak_keys = input.u8()? != 0;
-            let capacity = input.check_count(n, 2)?;
+            let capacity = input.claim(n, 2)?;
             let depth = input.enter(depth)?;
-            let mut entries = Vec::with_capacity(capacity / 2);
+            let mut entries = Vec::with_capacity(capacity);
             for _ in 0..n {
+                input.begin_claimed(2);
                 let key = value(input, tables, depth)?;
                 entries.push((key, value(input, tables, depth)?));
             }
@@ -302,9 +305,10 @@ fn object<'a>(
         Some(t) => (t.class_name, t.sealed.len(), t.dynamic),
         None => (&[][..], 0, false),
     };
-    let capacity = input.check_count(u32::try_from(count).unwrap_or(u32::MAX), 1)?;
+    let capacity = input.claim(u32::try_from(count).unwrap_or(u32::MAX), 1)?;
     let mut sealed_members = Vec::with_capacity(capacity);
     for i in 0..count {
+        input.begin_claimed(1);
         let name = tables
             .traits
             .get(index)
