@@ -103,9 +103,13 @@ enum Pending {
 /// ```
 /// use rtmp_proto::session::{Input, Instant, Output, ServerConfig, ServerEvent, ServerSession};
 /// let mut server = ServerSession::new(ServerConfig::default(), |buf| buf.fill(7), Instant::ZERO);
-/// let outputs = server.handle_input(Input::Bytes(&[3]), Instant::from_millis(1));
+/// let outputs = server.handle_input(Input::Bytes(&[3, 0, 0]), Instant::from_millis(1));
 /// assert!(outputs.is_empty()); // waiting for the rest of C0/C1
-/// let outputs = server.handle_input(Input::Bytes(&[9]), Instant::from_millis(2));
+/// let outputs = server.handle_input(Input::Bytes(&[0; 1534]), Instant::from_millis(2));
+/// assert!(matches!(&outputs[..], [Output::Transmit(s0_s1_s2)] if s0_s1_s2.len() == 1 + 2 * 1536));
+/// // A version byte other than 3 closes a new session.
+/// let mut other = ServerSession::new(ServerConfig::default(), |buf| buf.fill(7), Instant::ZERO);
+/// let outputs = other.handle_input(Input::Bytes(&[6]), Instant::ZERO);
 /// assert!(matches!(&outputs[..], [Output::Event(ServerEvent::Closed { .. })]));
 /// ```
 #[derive(Debug)]
