@@ -472,4 +472,13 @@ mod tests {
         };
         assert_eq!(read_file(&file(core::slice::from_ref(&t))).unwrap().1, [t]);
     }
+
+    #[test]
+    fn writer_ignores_a_read_headers_large_data_offset() {
+        // Found by fuzzing: padding up to the offset allocated gigabytes.
+        let h = FlvHeader::parse(b"FLV\x01\x05\x73\x73\x73\x73").unwrap();
+        let mut out = Vec::new();
+        write_header(&h, &mut out);
+        assert_eq!(out, HEADER);
+    }
 }
