@@ -480,6 +480,16 @@ fn key_over_65535_bytes_cannot_be_encoded_and_leaves_the_output_alone() {
     assert_eq!(out, [1, 2, 3]);
 }
 
+// --- Representation ------------------------------------------------------
+
+#[test]
+fn a_value_is_four_words_and_a_property_seven() {
+    // Sizes the decoder moves for every value; boxing the rare large
+    // variants keeps them here.
+    assert_eq!(size_of::<Value<'_>>(), 32);
+    assert_eq!(size_of::<Property<'_>>(), 56);
+}
+
 // --- Accessors -----------------------------------------------------------
 
 #[test]
@@ -608,6 +618,19 @@ fn ffmpeg_connect_command_re_encodes_byte_exact() {
     let mut out = Vec::new();
     encode_all(&decode_all(&body).unwrap(), &mut out).unwrap();
     assert_eq!(out, body);
+}
+
+#[test]
+fn every_truncation_of_the_ffmpeg_connect_command_is_an_unexpected_end() {
+    let body = ffmpeg_connect();
+    // The name ends at 10 and the transaction id at 19: those prefixes are
+    // whole values; every other prefix stops inside one.
+    for len in 0..body.len() {
+        match decode_all(&body[..len]) {
+            Ok(values) => assert!([0, 10, 19].contains(&len), "{len}: {values:?}"),
+            Err(e) => assert_eq!(e.kind, DecodeErrorKind::UnexpectedEnd, "{len}"),
+        }
+    }
 }
 
 #[test]

@@ -216,6 +216,11 @@ impl<'a> Value<'a> {
         self.get(key)?.as_f64()
     }
 
+    /// `get(key)` as a boolean.
+    pub fn get_bool(&self, key: &str) -> Option<bool> {
+        self.get(key)?.as_bool()
+    }
+
     /// This value with every string and byte array copied, no longer
     /// borrowing the input.
     pub fn into_owned(self) -> Value<'static> {
