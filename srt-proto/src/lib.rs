@@ -26,6 +26,8 @@
 //!   and ready-made policies (accept-all, whitelist, single publisher).
 //! - [`handshake`]: caller, listener and rendezvous handshakes and option
 //!   negotiation.
+//! - [`connection`]: one connection after its handshake: ARQ, TSBPD,
+//!   congestion control, keepalive, shutdown, encryption in flight, stats.
 //! - `sim` (feature `sim`): a seeded link model and a driver that steps
 //!   endpoints through virtual time.
 //!
@@ -49,6 +51,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod access;
+pub mod connection;
 pub mod cookie;
 pub mod crypto;
 pub mod handshake;

@@ -1,0 +1,305 @@
+//! One SRT connection after its handshake: ARQ, TSBPD, congestion control,
+//! keepalive and idle timeout, shutdown, encryption in flight, statistics.
+//!
+//! # Driving contract
+//! A [`Connection`] is a plain state machine. Inputs are the `handle_*`
+//! methods, [`Connection::send`] and [`Connection::close`]; outputs are
+//! [`Connection::poll_transmit`] (datagrams to send to the peer, already
+//! addressed to its socket id and timestamped) and [`Connection::poll_event`]
+//! (delivered messages, closure). After every input, drain `poll_transmit`
+//! and `poll_event` until both return `None`, then arm a timer for
+//! [`Connection::next_timeout`] and call [`Connection::handle_timeout`] when
+//! it fires. Time never runs backwards: a `now` earlier than one already
+//! seen is treated as that one.
+
+mod options;
+pub(crate) mod sender;
+mod stats;
+
+pub use options::{ConnectionOptions, DEFAULT_FILE_LINGER, MaxBandwidth, RetransmitAlgorithm};
+pub use stats::{Counters, HEADER_OVERHEAD, Stats, Traffic};
+
+use crate::handshake::Negotiated;
+use crate::packet::Packet;
+use crate::seq::MsgNumber;
+use crate::time::Instant;
+use alloc::collections::VecDeque;
+use bytes::Bytes;
+use core::fmt;
+use core::net::SocketAddr;
+use core::time::Duration;
+
+/// Everything a connection starts from: the handshake's outcome plus local
+/// facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionParams {
+    /// Our socket id (the destination id of the packets we receive).
+    pub local_socket_id: u32,
+    /// The peer's socket id (the destination id of the packets we send).
+    pub peer_socket_id: u32,
+    /// The peer's address.
+    pub peer_addr: SocketAddr,
+    /// What the handshake negotiated: initial sequence number, MSS, flow
+    /// window, latencies, flags, crypto, congestion controller, message API.
+    pub negotiated: Negotiated,
+    /// Local knobs.
+    pub options: ConnectionOptions,
+    /// The connection's time base: the wire timestamps we send are relative
+    /// to it, and so are the peer's as we map them.
+    pub start_time: Instant,
+}
+
+/// Per-message options of [`Connection::send`] (libsrt's `SRT_MSGCTRL`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SendOptions {
+    /// `srctime`: the message's origin time, carried to the receiver as its
+    /// packet timestamp (TSBPD delivers it `latency` after this time). `None`
+    /// stamps it with the time of [`Connection::send`].
+    pub src_time: Option<Instant>,
+    /// `msgttl`: drop the message if it has not been sent within this time.
+    /// `None` never drops it for age (live mode still drops too-late packets).
+    pub ttl: Option<Duration>,
+    /// `inorder`: the receiver must deliver this message in order (message
+    /// API in file mode; live mode always delivers in order).
+    pub in_order: bool,
+}
+
+/// Why [`Connection::send`] refused a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendError {
+    /// The connection is closing or closed; nothing more can be sent.
+    ConnectionClosed,
+    /// The message does not fit: in live mode a message must fit one packet
+    /// payload; with the message API, in the send buffer.
+    MessageTooLong {
+        /// The message's length, bytes.
+        len: usize,
+        /// The largest length accepted, bytes.
+        max: usize,
+    },
+    /// The send buffer is full; try again once the peer acknowledged data.
+    BufferFull,
+    /// The message is empty.
+    Empty,
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ConnectionClosed => f.write_str("the connection is closed"),
+            Self::MessageTooLong { len, max } => {
+                write!(f, "message of {len} bytes exceeds the maximum of {max}")
+            }
+            Self::BufferFull => f.write_str("the send buffer is full"),
+            Self::Empty => f.write_str("the message is empty"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for SendError {}
+
+/// Why a connection closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The peer sent SHUTDOWN.
+    PeerShutdown,
+    /// Nothing arrived from the peer for the peer idle timeout
+    /// (`SRTO_PEERIDLETIMEO`).
+    PeerIdle,
+    /// The application closed the connection ([`Connection::close`]).
+    LocalClose,
+    /// The peer sent PEERERROR with this code (libsrt sends 4000 when a file
+    /// transfer fails on its side).
+    PeerError(u32),
+}
+
+impl fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::PeerShutdown => f.write_str("the peer shut the connection down"),
+            Self::PeerIdle => f.write_str("the peer went silent (idle timeout)"),
+            Self::LocalClose => f.write_str("closed locally"),
+            Self::PeerError(code) => write!(f, "the peer reported error {code}"),
+        }
+    }
+}
+
+/// What a connection reports to the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConnectionEvent {
+    /// A message (live mode, message API) or a run of stream bytes (stream
+    /// API) is delivered.
+    Message {
+        /// The message.
+        data: Bytes,
+        /// The sender's origin time of the message mapped onto our clock
+        /// (TSBPD time minus latency); in file mode, the arrival time.
+        src_time: Instant,
+        /// When it was delivered (its TSBPD time in live mode).
+        delivered_at: Instant,
+        /// The message number the sender gave it.
+        msg_number: MsgNumber,
+    },
+    /// The connection closed; nothing more will be delivered or sent.
+    Closed {
+        /// Why.
+        reason: CloseReason,
+    },
+}
+
+/// The lifecycle state of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionState {
+    /// Sending and receiving.
+    Connected,
+    /// [`Connection::close`] was called: no new data is accepted, the send
+    /// buffer drains (linger), then SHUTDOWN goes out.
+    Closing,
+    /// Closed (see the [`ConnectionEvent::Closed`] reason).
+    Closed,
+}
+
+/// One SRT connection after its handshake. See the [module
+/// docs](self) for the driving contract.
+#[derive(Debug)]
+pub struct Connection {
+    params: ConnectionParams,
+    state: ConnectionState,
+    close_reason: Option<CloseReason>,
+    events: VecDeque<ConnectionEvent>,
+    last_now: Instant,
+    _rng_seed: [u8; 32],
+}
+
+impl Connection {
+    /// Starts a connection from the handshake's outcome. `rng_seed` seeds
+    /// the generator of refreshed stream keys.
+    pub fn new(params: ConnectionParams, rng_seed: [u8; 32]) -> Self {
+        let last_now = params.start_time;
+        Self {
+            params,
+            state: ConnectionState::Connected,
+            close_reason: None,
+            events: VecDeque::new(),
+            last_now,
+            _rng_seed: rng_seed,
+        }
+    }
+
+    /// The parameters the connection started from.
+    pub fn params(&self) -> &ConnectionParams {
+        &self.params
+    }
+
+    /// Our socket id.
+    pub fn local_socket_id(&self) -> u32 {
+        self.params.local_socket_id
+    }
+
+    /// The peer's socket id.
+    pub fn peer_socket_id(&self) -> u32 {
+        self.params.peer_socket_id
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.params.peer_addr
+    }
+
+    fn advance(&mut self, now: Instant) -> Instant {
+        if now > self.last_now {
+            self.last_now = now;
+        }
+        self.last_now
+    }
+
+    /// Handles a packet from the peer (DATA or control other than the
+    /// handshake).
+    pub fn handle_packet(&mut self, packet: Packet, now: Instant) {
+        let _now = self.advance(now);
+        let _ = packet;
+    }
+
+    /// Handles the timer armed from [`Connection::next_timeout`].
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let _now = self.advance(now);
+    }
+
+    /// Queues a message (live mode, message API) or bytes (stream API).
+    pub fn send(
+        &mut self,
+        message: Bytes,
+        options: SendOptions,
+        now: Instant,
+    ) -> Result<(), SendError> {
+        let _now = self.advance(now);
+        let _ = options;
+        if self.state != ConnectionState::Connected {
+            return Err(SendError::ConnectionClosed);
+        }
+        if message.is_empty() {
+            return Err(SendError::Empty);
+        }
+        Ok(())
+    }
+
+    /// Closes gracefully: the send buffer drains for up to the linger time,
+    /// then SHUTDOWN goes out and [`CloseReason::LocalClose`] is reported.
+    pub fn close(&mut self, now: Instant) {
+        let _now = self.advance(now);
+        if self.state == ConnectionState::Connected {
+            self.state = ConnectionState::Closed;
+            self.close_reason = Some(CloseReason::LocalClose);
+            self.events.push_back(ConnectionEvent::Closed {
+                reason: CloseReason::LocalClose,
+            });
+        }
+    }
+
+    /// The next datagram to send to the peer, if any is due at `now`.
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<Packet> {
+        let _now = self.advance(now);
+        None
+    }
+
+    /// The next event for the application.
+    pub fn poll_event(&mut self) -> Option<ConnectionEvent> {
+        self.events.pop_front()
+    }
+
+    /// When [`Connection::handle_timeout`] must be called next.
+    pub fn next_timeout(&self) -> Option<Instant> {
+        None
+    }
+
+    /// A statistics snapshot at `now`.
+    pub fn stats(&self, now: Instant) -> Stats {
+        let elapsed = now.duration_since(self.params.start_time);
+        Stats {
+            elapsed,
+            send_rate_mbps: stats::mbps(0, elapsed),
+            send_latency: self.params.negotiated.send_latency,
+            recv_latency: self.params.negotiated.receive_latency,
+            mss: self.params.negotiated.mss,
+            ..Stats::default()
+        }
+    }
+
+    /// Starts a new statistics interval: the interval counters restart from
+    /// zero (libsrt's `srt_bstats(…, clear = 1)`).
+    pub fn reset_interval_stats(&mut self, now: Instant) {
+        let _now = self.advance(now);
+    }
+
+    /// The lifecycle state.
+    pub fn state(&self) -> ConnectionState {
+        self.state
+    }
+
+    /// Why the connection closed, once it has.
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        self.close_reason
+    }
+}
