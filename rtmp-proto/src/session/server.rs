@@ -37,7 +37,9 @@ pub struct ServerConfig {
     pub chunk_limits: ChunkLimits,
     /// How many message streams one connection may have at once (default 8).
     pub max_streams: usize,
-    /// How many received bytes may wait while a request is pending (default 8 MiB).
+    /// How many received bytes may wait unread (default 8 MiB): the bytes
+    /// held while a request is pending, and any one incomplete chunk (so a
+    /// peer with a huge chunk size cannot send a single chunk larger than this).
     pub max_input_backlog: usize,
     /// Send a ping request this often once connected (default: never).
     pub ping_interval: Option<Duration>,
