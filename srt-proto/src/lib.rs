@@ -54,6 +54,7 @@ pub mod access;
 pub mod connection;
 pub mod cookie;
 pub mod crypto;
+pub mod endpoint;
 pub mod handshake;
 pub mod packet;
 pub mod rng;
@@ -62,3 +63,7 @@ pub mod seq;
 pub mod sim;
 pub mod streamid;
 pub mod time;
+
+pub use endpoint::{
+    AccessControl, ConnectionId, Endpoint, EndpointConfig, Event, Input, ListenConfig, Output,
+};

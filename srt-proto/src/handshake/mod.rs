@@ -6,8 +6,9 @@
 //!   [`RejectReason`](crate::packet::reject::RejectReason).
 //! - [`listener`]: the stateless listener ([`Listener`]).
 //! - [`caller`]: the caller ([`Caller`]).
+//! - [`rendezvous`]: the HSv5 rendezvous ([`Rendezvous`]).
 //!
-//! Rendezvous is not written yet. What libsrt 1.5.1 does, from
+//! What libsrt 1.5.1 does in rendezvous, from
 //! `tests/data/srt-libsrt-rendezvous.jsonl` (A cookie `7a33d193` >
 //! B cookie `6b587647`, so A is the initiator): both send WAVEAHAND (v5,
 //! no extensions, destination id 0) every 250 ms; A answers B's WAVEAHAND
@@ -19,6 +20,7 @@ pub mod caller;
 pub mod config;
 pub mod listener;
 pub mod negotiate;
+pub mod rendezvous;
 
 pub use caller::{Caller, CallerEvent};
 pub use config::{Congestion, CryptoMode, EncryptionConfig, HandshakeConfig, OUR_SRT_VERSION};
@@ -26,6 +28,7 @@ pub use listener::{
     CookieSource, FixedCookieForTesting, Listener, ListenerAction, RequestId, Transmit,
 };
 pub use negotiate::{InitiatorSecret, Negotiated, NegotiatedCrypto, Response};
+pub use rendezvous::{Rendezvous, RendezvousEvent, RendezvousState, Role};
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,736 @@
+//! The endpoint: one per UDP socket. It demultiplexes datagrams by
+//! destination socket id, runs the handshakes (caller, listener,
+//! rendezvous), asks the embedder about incoming connections, and owns the
+//! [`Connection`]s, so that many connections share one socket as they do
+//! behind libsrt's multiplexer.
+//!
+//! # Driving contract
+//! Feed every event of the socket's life to [`Endpoint::handle_input`] (or
+//! [`Endpoint::handle_input_into`], which appends to a buffer you keep):
+//! a datagram arrived ([`Input::Datagram`]), the timer fired
+//! ([`Input::Timeout`]), or the application wants something (connect,
+//! listen, rendezvous, answer a request, send, close). Each call returns
+//! everything it produced, in order: datagrams to send
+//! ([`Output::Transmit`]), events ([`Output::Event`]) and, last, when to
+//! call again ([`Output::Timeout`], also available from
+//! [`Endpoint::next_timeout`]). Nothing is left behind for a later call.
+//! Time never runs backwards: a `now` earlier than one already seen is
+//! taken as that one.
+//!
+//! # Demultiplexing
+//! - A datagram whose destination socket id names one of our sockets goes
+//!   to it: a caller's INDUCTION or CONCLUSION answer, a rendezvous
+//!   handshake, or the packets of an established connection. For a
+//!   connection, only datagrams from its peer's address count; a data
+//!   packet goes straight from [`bytes::Bytes`] through
+//!   [`Packet::decode_owned`] to [`Connection::handle_packet`] without a
+//!   copy.
+//! - Destination id 0 is a handshake for the listener (INDUCTION,
+//!   CONCLUSION), or a rendezvous WAVEAHAND matched by the peer's address.
+//!   A repeated CONCLUSION of a connection already accepted gets the same
+//!   answer again.
+//! - Anything else is dropped without an answer.
+//!
+//! # Bounded state
+//! Nothing a peer sends makes the endpoint keep more than configured: the
+//! listener answers INDUCTIONs with a SYN cookie and keeps nothing
+//! ([`crate::cookie`]); a CONCLUSION with a valid cookie waits for the
+//! embedder's decision in a backlog of [`ListenConfig::backlog`] entries
+//! (overflow: BACKLOG rejection) that expire after
+//! [`ListenConfig::request_timeout`]; recent rejections are remembered (to
+//! answer repeats the same) in a ring of the same size; connections are
+//! capped by [`EndpointConfig::max_connections`] (beyond: RESOURCE).
+//! [`Endpoint::state_size`] counts all of it.
+
+mod listen;
+mod types;
+
+pub use types::{
+    AccessControl, ConnectionId, EndpointConfig, Event, Input, ListenConfig, Output, StateSize,
+};
+
+use crate::access::AccessPolicy;
+use crate::connection::{
+    CloseReason, Connection, ConnectionEvent, ConnectionParams, ConnectionState, SendOptions,
+};
+use crate::cookie::CookieJar;
+use crate::handshake::{
+    Caller, CallerEvent, HandshakeConfig, Negotiated, Rendezvous, RendezvousEvent, RequestId,
+    Transmit,
+};
+use crate::packet::handshake::{Handshake, HandshakeType};
+use crate::packet::reject::RejectReason;
+use crate::packet::{ControlBody, ControlPacket, Packet, peek_dst_socket_id};
+use crate::rng::SrtRng;
+use crate::time::{Instant, Timestamp};
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use bytes::{Bytes, BytesMut};
+use core::net::SocketAddr;
+use listen::Listening;
+
+/// How many bytes the transmit arena grows by when it runs out.
+const ARENA_CHUNK: usize = 64 * 1024;
+
+/// How many socket ids to draw before giving up on finding a free one.
+const SOCKET_ID_ATTEMPTS: usize = 32;
+
+/// Where encoded datagrams are written: one scratch buffer and an arena
+/// that hands out [`Bytes`] by `split().freeze()`, so a transmit costs no
+/// allocation of its own.
+#[derive(Debug, Default)]
+struct Io {
+    scratch: Vec<u8>,
+    arena: BytesMut,
+}
+
+impl Io {
+    fn encode(&mut self, packet: &Packet) -> Bytes {
+        self.scratch.clear();
+        packet.encode(&mut self.scratch);
+        if self.arena.capacity() < self.scratch.len() {
+            self.arena.reserve(ARENA_CHUNK.max(self.scratch.len()));
+        }
+        self.arena.extend_from_slice(&self.scratch);
+        self.arena.split().freeze()
+    }
+
+    fn transmit(&mut self, to: SocketAddr, packet: &Packet, out: &mut Vec<Output>) {
+        let data = self.encode(packet);
+        out.push(Output::Transmit { to, data });
+    }
+
+    fn handshake(&mut self, t: Transmit, time_base: Instant, now: Instant, out: &mut Vec<Output>) {
+        let packet = Packet::Control(ControlPacket {
+            timestamp: Timestamp::from_instant(now, time_base),
+            dst_socket_id: t.dst_socket_id,
+            body: ControlBody::Handshake(Box::new(t.handshake)),
+        });
+        self.transmit(t.to, &packet, out);
+    }
+}
+
+#[derive(Debug)]
+enum ConnState {
+    Calling(Box<Caller>),
+    Rendezvous(Box<Rendezvous>),
+    Established(Box<Connection>),
+}
+
+#[derive(Debug)]
+struct Conn {
+    peer: SocketAddr,
+    peer_socket_id: u32,
+    /// The access request this connection was accepted from.
+    request: Option<RequestId>,
+    /// Whether an access policy inside the endpoint accepted it (and must
+    /// hear [`AccessPolicy::closed`]).
+    policy_accepted: bool,
+    /// The handshake to send again when the peer repeats its last one.
+    repeat_reply: Option<Box<Handshake>>,
+    start: Instant,
+    state: ConnState,
+}
+
+/// One SRT endpoint: one UDP socket's worth of handshakes and connections.
+/// See the [module docs](self).
+pub struct Endpoint {
+    config: EndpointConfig,
+    rng: SrtRng,
+    cookies: CookieJar,
+    epoch: Option<Instant>,
+    last_now: Instant,
+    listening: Option<Listening>,
+    conns: BTreeMap<u32, Conn>,
+    /// Accepted connections by (peer address, peer socket id), for
+    /// repeated CONCLUSIONs addressed to id 0.
+    accepted: BTreeMap<(SocketAddr, u32), u32>,
+    /// Rendezvous sockets by peer address, for WAVEAHANDs addressed to id 0.
+    rendezvous: BTreeMap<SocketAddr, u32>,
+    io: Io,
+}
+
+impl core::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("listening", &self.listening.is_some())
+            .field("state", &self.state_size())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Endpoint {
+    /// An endpoint with `config`; every random value it needs (socket ids,
+    /// sequence numbers, cookie secret, keys) comes from a generator seeded
+    /// with `rng_seed`.
+    pub fn new(config: EndpointConfig, rng_seed: [u8; 32]) -> Self {
+        let mut rng = SrtRng::from_seed(rng_seed);
+        let cookies = CookieJar::from_rng(&mut rng);
+        Self {
+            config,
+            rng,
+            cookies,
+            epoch: None,
+            last_now: Instant::ZERO,
+            listening: None,
+            conns: BTreeMap::new(),
+            accepted: BTreeMap::new(),
+            rendezvous: BTreeMap::new(),
+            io: Io::default(),
+        }
+    }
+
+    /// Handles one input at `now` and returns everything it produced.
+    pub fn handle_input(&mut self, input: Input, now: Instant) -> Vec<Output> {
+        let mut out = Vec::new();
+        self.handle_input_into(input, now, &mut out);
+        out
+    }
+
+    /// Handles one input at `now`, appending what it produced to `out`
+    /// (which is not cleared): the hot-path form of
+    /// [`Self::handle_input`].
+    pub fn handle_input_into(&mut self, input: Input, now: Instant, out: &mut Vec<Output>) {
+        let now = self.advance(now);
+        match input {
+            Input::Datagram { from, data } => self.datagram(from, data, now, out),
+            Input::Timeout => self.timeout(now, out),
+            Input::Connect { remote, config } => {
+                self.connect(remote, *config, now, out);
+            }
+            Input::Listen(config) => self.listening = Some(Listening::new(*config)),
+            Input::StopListening => self.stop_listening(out),
+            Input::Rendezvous { remote, config } => {
+                self.rendezvous(remote, *config, now, out);
+            }
+            Input::Accept { request, options } => self.accept(request, options, now, out),
+            Input::Reject { request, reason } => self.reject(request, reason, now, out),
+            Input::Send {
+                conn,
+                data,
+                options,
+            } => self.send(conn, data, options, now, out),
+            Input::Close { conn } => self.close(conn, now, out),
+        }
+        if let Some(at) = self.next_timeout() {
+            out.push(Output::Timeout(at));
+        }
+    }
+
+    /// When to feed [`Input::Timeout`] next, if ever.
+    pub fn next_timeout(&self) -> Option<Instant> {
+        let conns = self.conns.values().filter_map(|c| match &c.state {
+            ConnState::Calling(c) => c.next_timeout(),
+            ConnState::Rendezvous(r) => r.next_timeout(),
+            ConnState::Established(c) => c.next_timeout(),
+        });
+        let requests = self.listening.as_ref().and_then(Listening::next_timeout);
+        conns.chain(requests).min()
+    }
+
+    /// How much state the endpoint holds, by kind.
+    pub fn state_size(&self) -> StateSize {
+        let (pending_requests, remembered_rejections) = self
+            .listening
+            .as_ref()
+            .map_or((0, 0), |l| (l.pending.len(), l.rejections.len()));
+        let mut size = StateSize {
+            pending_requests,
+            remembered_rejections,
+            index_entries: self.accepted.len() + self.rendezvous.len(),
+            ..StateSize::default()
+        };
+        for conn in self.conns.values() {
+            match conn.state {
+                ConnState::Calling(_) => size.calling += 1,
+                ConnState::Rendezvous(_) => size.rendezvous += 1,
+                ConnState::Established(_) => size.established += 1,
+            }
+        }
+        size
+    }
+
+    /// The established connection `conn`, to read its statistics or state.
+    pub fn connection(&self, conn: ConnectionId) -> Option<&Connection> {
+        match &self.conns.get(&conn.0)?.state {
+            ConnState::Established(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Whether the endpoint is listening.
+    pub fn is_listening(&self) -> bool {
+        self.listening.is_some()
+    }
+
+    /// The access policy of the listener, if one decides inside the
+    /// endpoint ([`AccessControl::Policy`]), e.g. to edit a whitelist.
+    pub fn access_policy_mut(&mut self) -> Option<&mut (dyn AccessPolicy + Send)> {
+        match &mut self.listening.as_mut()?.config.access {
+            AccessControl::Policy(p) => Some(p.as_mut()),
+            _ => None,
+        }
+    }
+
+    fn advance(&mut self, now: Instant) -> Instant {
+        let now = now.max(self.last_now);
+        self.last_now = now;
+        if self.epoch.is_none() {
+            self.epoch = Some(now);
+        }
+        now
+    }
+
+    fn epoch(&self) -> Instant {
+        self.epoch.unwrap_or(Instant::ZERO)
+    }
+
+    /// A fresh socket id, unused by any of our sockets.
+    fn new_socket_id(&mut self) -> Option<u32> {
+        (0..SOCKET_ID_ATTEMPTS)
+            .map(|_| self.rng.socket_id())
+            .find(|id| !self.conns.contains_key(id))
+    }
+
+    fn has_room(&self) -> bool {
+        self.conns.len() < self.config.max_connections
+    }
+
+    /// Starts a caller handshake to `remote`; the id is also reported as
+    /// [`Event::Connecting`].
+    pub fn connect(
+        &mut self,
+        remote: SocketAddr,
+        config: HandshakeConfig,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) -> Option<ConnectionId> {
+        let now = self.advance(now);
+        let Some(id) = self.new_socket_id().filter(|_| self.has_room()) else {
+            out.push(Output::Event(Event::ConnectFailed {
+                remote,
+                reason: RejectReason::Resource,
+            }));
+            return None;
+        };
+        let isn = self.rng.initial_seq();
+        let caller = Caller::new(config, remote, id, isn, &mut self.rng, now);
+        out.push(Output::Event(Event::Connecting {
+            conn: ConnectionId(id),
+            remote,
+        }));
+        self.conns.insert(
+            id,
+            Conn {
+                peer: remote,
+                peer_socket_id: 0,
+                request: None,
+                policy_accepted: false,
+                repeat_reply: None,
+                start: now,
+                state: ConnState::Calling(Box::new(caller)),
+            },
+        );
+        self.drain(id, now, out);
+        Some(ConnectionId(id))
+    }
+
+    /// Starts a rendezvous with `remote`; the id is also reported as
+    /// [`Event::Connecting`]. One rendezvous per remote address.
+    pub fn rendezvous(
+        &mut self,
+        remote: SocketAddr,
+        config: HandshakeConfig,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) -> Option<ConnectionId> {
+        let now = self.advance(now);
+        let free = !self.rendezvous.contains_key(&remote) && self.has_room();
+        let Some(id) = self.new_socket_id().filter(|_| free) else {
+            out.push(Output::Event(Event::ConnectFailed {
+                remote,
+                reason: RejectReason::Resource,
+            }));
+            return None;
+        };
+        let isn = self.rng.initial_seq();
+        let cookie = self.cookies.cookie(remote, now);
+        let rdv = Rendezvous::new(config, remote, id, isn, cookie, &mut self.rng, now);
+        out.push(Output::Event(Event::Connecting {
+            conn: ConnectionId(id),
+            remote,
+        }));
+        self.rendezvous.insert(remote, id);
+        self.conns.insert(
+            id,
+            Conn {
+                peer: remote,
+                peer_socket_id: 0,
+                request: None,
+                policy_accepted: false,
+                repeat_reply: None,
+                start: now,
+                state: ConnState::Rendezvous(Box::new(rdv)),
+            },
+        );
+        self.drain(id, now, out);
+        Some(ConnectionId(id))
+    }
+
+    fn stop_listening(&mut self, out: &mut Vec<Output>) {
+        if let Some(listening) = self.listening.take() {
+            for p in listening.pending {
+                out.push(Output::Event(Event::RequestExpired { request: p.id }));
+            }
+        }
+    }
+
+    fn send(
+        &mut self,
+        conn: ConnectionId,
+        data: Bytes,
+        options: SendOptions,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) {
+        let result = match self.conns.get_mut(&conn.0).map(|c| &mut c.state) {
+            Some(ConnState::Established(c)) => c.send(data, options, now),
+            _ => Err(crate::connection::SendError::ConnectionClosed),
+        };
+        match result {
+            Ok(()) => self.drain(conn.0, now, out),
+            Err(error) => out.push(Output::Event(Event::SendFailed { conn, error })),
+        }
+    }
+
+    fn close(&mut self, conn: ConnectionId, now: Instant, out: &mut Vec<Output>) {
+        let Some(c) = self.conns.get_mut(&conn.0) else {
+            return;
+        };
+        match &mut c.state {
+            ConnState::Established(c) => {
+                c.close(now);
+                self.drain(conn.0, now, out);
+            }
+            ConnState::Calling(_) | ConnState::Rendezvous(_) => {
+                self.remove(conn.0);
+                out.push(Output::Event(Event::Closed {
+                    conn,
+                    reason: CloseReason::LocalClose,
+                }));
+            }
+        }
+    }
+
+    fn timeout(&mut self, now: Instant, out: &mut Vec<Output>) {
+        let due: Vec<u32> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| {
+                let at = match &c.state {
+                    ConnState::Calling(c) => c.next_timeout(),
+                    ConnState::Rendezvous(r) => r.next_timeout(),
+                    ConnState::Established(c) => c.next_timeout(),
+                };
+                at.is_some_and(|at| at <= now)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            if let Some(conn) = self.conns.get_mut(&id) {
+                match &mut conn.state {
+                    ConnState::Calling(c) => c.handle_timeout(now),
+                    ConnState::Rendezvous(r) => r.handle_timeout(now),
+                    ConnState::Established(c) => c.handle_timeout(now),
+                }
+            }
+            self.drain(id, now, out);
+        }
+        self.expire_requests(now, out);
+    }
+
+    fn datagram(&mut self, from: SocketAddr, data: Bytes, now: Instant, out: &mut Vec<Output>) {
+        let Some(dst) = peek_dst_socket_id(&data) else {
+            return;
+        };
+        if dst != 0 {
+            if self.conns.contains_key(&dst) {
+                self.for_socket(dst, from, data, now, out);
+            }
+            return;
+        }
+        let Ok(Packet::Control(ControlPacket {
+            body: ControlBody::Handshake(hs),
+            ..
+        })) = Packet::decode_owned(data)
+        else {
+            return;
+        };
+        if let Some(&id) = self.rendezvous.get(&from) {
+            self.socket_handshake(id, from, &hs, now, out);
+        } else if let Some(&id) = self.accepted.get(&(from, hs.socket_id)) {
+            self.socket_handshake(id, from, &hs, now, out);
+        } else if self.listening.is_some() {
+            self.listener_handshake(from, &hs, now, out);
+        }
+    }
+
+    /// A datagram addressed to our socket `id`.
+    fn for_socket(
+        &mut self,
+        id: u32,
+        from: SocketAddr,
+        data: Bytes,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(conn) = self.conns.get_mut(&id) else {
+            return;
+        };
+        if from != conn.peer {
+            return;
+        }
+        let Ok(packet) = Packet::decode_owned(data) else {
+            return;
+        };
+        if let Packet::Control(ControlPacket {
+            body: ControlBody::Handshake(hs),
+            ..
+        }) = &packet
+        {
+            self.socket_handshake(id, from, hs, now, out);
+            return;
+        }
+        match &mut conn.state {
+            ConnState::Established(c) => c.handle_packet(packet, now),
+            ConnState::Rendezvous(r) => {
+                // The responder learns from the initiator's traffic that the
+                // AGREEMENT was lost; the packet then goes to the connection.
+                r.handle_peer_traffic();
+                self.drain(id, now, out);
+                if let Some(ConnState::Established(c)) =
+                    self.conns.get_mut(&id).map(|c| &mut c.state)
+                {
+                    c.handle_packet(packet, now);
+                }
+            }
+            ConnState::Calling(_) => return,
+        }
+        self.drain(id, now, out);
+    }
+
+    /// A handshake for our socket `id` (by destination id, or by peer
+    /// address for a rendezvous or an accepted connection).
+    fn socket_handshake(
+        &mut self,
+        id: u32,
+        from: SocketAddr,
+        hs: &Handshake,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(conn) = self.conns.get_mut(&id) else {
+            return;
+        };
+        match &mut conn.state {
+            ConnState::Calling(c) => c.handle_handshake(from, hs, now),
+            ConnState::Rendezvous(r) => r.handle_handshake(from, hs, now),
+            ConnState::Established(_) => {
+                // The peer lost our last answer: send it again.
+                let repeat = matches!(
+                    hs.handshake_type,
+                    HandshakeType::Conclusion | HandshakeType::Waveahand
+                );
+                if let (true, Some(reply)) = (repeat, &conn.repeat_reply) {
+                    let t = Transmit {
+                        to: conn.peer,
+                        dst_socket_id: conn.peer_socket_id,
+                        handshake: (**reply).clone(),
+                    };
+                    self.io.handshake(t, conn.start, now, out);
+                }
+                return;
+            }
+        }
+        self.drain(id, now, out);
+    }
+
+    /// Collects everything socket `id` has to say, and moves it on when
+    /// its handshake finished or its connection closed.
+    fn drain(&mut self, id: u32, now: Instant, out: &mut Vec<Output>) {
+        let Some(conn) = self.conns.get_mut(&id) else {
+            return;
+        };
+        let start = conn.start;
+        let cid = ConnectionId(id);
+        match &mut conn.state {
+            ConnState::Calling(caller) => {
+                while let Some(t) = caller.poll_transmit() {
+                    self.io.handshake(t, start, now, out);
+                }
+                match caller.poll_event() {
+                    Some(CallerEvent::Established(negotiated)) => {
+                        self.establish(id, negotiated, None, now, out);
+                    }
+                    Some(CallerEvent::Rejected { reason, by_peer }) => {
+                        self.remove(id);
+                        out.push(Output::Event(failure(cid, reason, by_peer)));
+                    }
+                    None => {}
+                }
+            }
+            ConnState::Rendezvous(rdv) => {
+                while let Some(t) = rdv.poll_transmit() {
+                    self.io.handshake(t, start, now, out);
+                }
+                conn.peer_socket_id = rdv.peer_socket_id();
+                match rdv.poll_event() {
+                    Some(RendezvousEvent::Established {
+                        negotiated,
+                        repeat_reply,
+                        ..
+                    }) => {
+                        self.establish(id, negotiated, repeat_reply.map(Box::new), now, out);
+                    }
+                    Some(RendezvousEvent::Rejected { reason, by_peer }) => {
+                        self.remove(id);
+                        out.push(Output::Event(failure(cid, reason, by_peer)));
+                    }
+                    None => {}
+                }
+            }
+            ConnState::Established(c) => {
+                let mut closed = false;
+                loop {
+                    let mut progressed = false;
+                    while let Some(packet) = c.poll_transmit(now) {
+                        self.io.transmit(conn.peer, &packet, out);
+                        progressed = true;
+                    }
+                    while let Some(event) = c.poll_event() {
+                        progressed = true;
+                        match event {
+                            ConnectionEvent::Message {
+                                data,
+                                src_time,
+                                delivered_at,
+                                msg_number,
+                            } => out.push(Output::Event(Event::Message {
+                                conn: cid,
+                                data,
+                                src_time,
+                                delivered_at,
+                                msg_number,
+                            })),
+                            ConnectionEvent::Closed { reason } => {
+                                closed = true;
+                                out.push(Output::Event(Event::Closed { conn: cid, reason }));
+                            }
+                            // Events the endpoint does not surface (yet).
+                            #[allow(unreachable_patterns)]
+                            _ => {}
+                        }
+                    }
+                    if !progressed {
+                        break;
+                    }
+                }
+                if closed || c.state() == ConnectionState::Closed {
+                    self.remove(id);
+                }
+            }
+        }
+    }
+
+    /// A connection for socket `id` from what its handshake negotiated.
+    fn make_connection(
+        &mut self,
+        id: u32,
+        peer: SocketAddr,
+        start: Instant,
+        negotiated: &Negotiated,
+    ) -> Box<Connection> {
+        let params = ConnectionParams {
+            local_socket_id: id,
+            peer_socket_id: negotiated.peer_socket_id,
+            peer_addr: peer,
+            negotiated: negotiated.clone(),
+            options: self.config.connection_options.clone(),
+            start_time: start,
+        };
+        Box::new(Connection::new(params, self.rng.bytes::<32>()))
+    }
+
+    /// The handshake of socket `id` succeeded: start its connection.
+    fn establish(
+        &mut self,
+        id: u32,
+        negotiated: Box<Negotiated>,
+        repeat_reply: Option<Box<Handshake>>,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) {
+        let Some((peer, start)) = self.conns.get(&id).map(|c| (c.peer, c.start)) else {
+            return;
+        };
+        let connection = self.make_connection(id, peer, start, &negotiated);
+        let Some(conn) = self.conns.get_mut(&id) else {
+            return;
+        };
+        conn.peer_socket_id = negotiated.peer_socket_id;
+        conn.repeat_reply = repeat_reply;
+        conn.state = ConnState::Established(connection);
+        self.connected(id, negotiated, now, out);
+    }
+
+    /// Reports socket `id` connected and collects what its connection has
+    /// to say.
+    fn connected(
+        &mut self,
+        id: u32,
+        negotiated: Box<Negotiated>,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(conn) = self.conns.get(&id) else {
+            return;
+        };
+        out.push(Output::Event(Event::Connected {
+            conn: ConnectionId(id),
+            peer: conn.peer,
+            params: negotiated,
+            request: conn.request,
+        }));
+        self.drain(id, now, out);
+    }
+
+    /// Forgets socket `id`, and tells the access policy when it had
+    /// accepted it.
+    fn remove(&mut self, id: u32) {
+        let Some(conn) = self.conns.remove(&id) else {
+            return;
+        };
+        self.accepted.remove(&(conn.peer, conn.peer_socket_id));
+        if self.rendezvous.get(&conn.peer) == Some(&id) {
+            self.rendezvous.remove(&conn.peer);
+        }
+        if let (true, Some(request)) = (conn.policy_accepted, conn.request)
+            && let Some(policy) = self.access_policy_mut()
+        {
+            policy.closed(request);
+        }
+    }
+}
+
+/// The event for a handshake that did not succeed.
+fn failure(conn: ConnectionId, reason: RejectReason, by_peer: bool) -> Event {
+    match (reason, by_peer) {
+        (RejectReason::Timeout | RejectReason::RdvCookie, false) => Event::Failed { conn, reason },
+        _ => Event::Rejected {
+            conn,
+            reason,
+            by_peer,
+        },
+    }
+}
