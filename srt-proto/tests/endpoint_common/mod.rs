@@ -24,6 +24,10 @@ pub struct EpNode {
 
 impl EpNode {
     pub fn new(addr: SocketAddr, seed: u64) -> Self {
+        Self::with_config(addr, seed, EndpointConfig::default())
+    }
+
+    pub fn with_config(addr: SocketAddr, seed: u64, config: EndpointConfig) -> Self {
         let mut rng_seed = [0u8; 32];
         rng_seed[..8].copy_from_slice(&seed.to_le_bytes());
         rng_seed[8..16].copy_from_slice(&u64::from(addr.port()).to_le_bytes());
@@ -33,7 +37,7 @@ impl EpNode {
         };
         Self {
             addr,
-            ep: Endpoint::new(EndpointConfig::default(), rng_seed),
+            ep: Endpoint::new(config, rng_seed),
             events: Vec::new(),
             answer: None,
             buf: Vec::new(),
