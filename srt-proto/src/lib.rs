@@ -28,8 +28,82 @@
 //!   negotiation.
 //! - [`connection`]: one connection after its handshake: ARQ, TSBPD,
 //!   congestion control, keepalive, shutdown, encryption in flight, stats.
+//! - [`endpoint`]: [`Endpoint`], one per UDP socket: demultiplexing,
+//!   handshakes, access control, and the connections it owns.
 //! - `sim` (feature `sim`): a seeded link model and a driver that steps
 //!   endpoints through virtual time.
+//!
+//! # Driving loop
+//! An [`Endpoint`] takes [`Input`]s with the current time and returns
+//! [`Output`]s: datagrams to send, events, and when to wake it next. Here a
+//! caller and a listener talk through an in-memory "network" until both
+//! are connected; a real program puts a UDP socket and a timer in place of
+//! the queue and the jumps in time.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use core::net::SocketAddr;
+//! use srt_proto::handshake::HandshakeConfig;
+//! use srt_proto::time::Instant;
+//! use srt_proto::{Endpoint, EndpointConfig, Event, Input, ListenConfig, Output};
+//! use std::collections::VecDeque;
+//!
+//! type Wire = VecDeque<(SocketAddr, SocketAddr, Bytes)>; // (from, to, datagram)
+//!
+//! /// Feeds one input and routes what comes out.
+//! fn feed(ep: &mut Endpoint, me: SocketAddr, input: Input, now: Instant, wire: &mut Wire) -> bool {
+//!     let mut connected = false;
+//!     for output in ep.handle_input(input, now) {
+//!         match output {
+//!             Output::Transmit { to, data } => wire.push_back((me, to, data)),
+//!             Output::Event(Event::Connected { params, .. }) => {
+//!                 assert_eq!(params.mss, 1500);
+//!                 connected = true;
+//!             }
+//!             Output::Event(other) => println!("{me}: {other:?}"),
+//!             // A real loop arms its timer here; this one asks `next_timeout`.
+//!             Output::Timeout(_) => {}
+//!         }
+//!     }
+//!     connected
+//! }
+//!
+//! let listener_addr: SocketAddr = "192.0.2.1:4200".parse()?;
+//! let caller_addr: SocketAddr = "192.0.2.2:5000".parse()?;
+//! // Seed from the OS in a real program; a fixed seed replays the same run.
+//! let mut listener = Endpoint::new(EndpointConfig::default(), [1; 32]);
+//! let mut caller = Endpoint::new(EndpointConfig::default(), [2; 32]);
+//! let mut wire = Wire::new();
+//! let mut now = Instant::ZERO;
+//!
+//! let listen = ListenConfig::new(HandshakeConfig::default());
+//! feed(&mut listener, listener_addr, Input::Listen(Box::new(listen)), now, &mut wire);
+//! let connect = Input::Connect { remote: listener_addr, config: Box::new(HandshakeConfig::default()) };
+//! feed(&mut caller, caller_addr, connect, now, &mut wire);
+//!
+//! let mut connected = 0;
+//! while connected < 2 {
+//!     if let Some((from, to, data)) = wire.pop_front() {
+//!         // The network delivers the datagram to the socket bound at `to`.
+//!         let (ep, me) = if to == listener_addr {
+//!             (&mut listener, listener_addr)
+//!         } else {
+//!             (&mut caller, caller_addr)
+//!         };
+//!         connected += u32::from(feed(ep, me, Input::Datagram { from, data }, now, &mut wire));
+//!     } else {
+//!         // Nothing in flight: sleep until the earliest timer.
+//!         let Some(wake) = [listener.next_timeout(), caller.next_timeout()].into_iter().flatten().min() else {
+//!             break;
+//!         };
+//!         now = now.max(wake);
+//!         connected += u32::from(feed(&mut listener, listener_addr, Input::Timeout, now, &mut wire));
+//!         connected += u32::from(feed(&mut caller, caller_addr, Input::Timeout, now, &mut wire));
+//!     }
+//! }
+//! assert_eq!(connected, 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! # Panics
 //! Nothing in this crate panics on input from the network.
