@@ -195,6 +195,9 @@ pub fn decode_all(input: &[u8]) -> Result<Vec<Value<'_>>, DecodeError> {
 }
 
 /// Appends the encoding of `value` to `out`. On error `out` is left as it was.
+///
+/// The encoder recurses once per level of nesting of `value`; values that
+/// came from the decoder are bounded by its [`Limits::max_depth`].
 pub fn encode(value: &Value<'_>, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     encode_all(core::slice::from_ref(value), out)
 }

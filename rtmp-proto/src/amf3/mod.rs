@@ -1,8 +1,11 @@
 //! AMF3 (Action Message Format version 3) values, encoder and decoder, with
 //! reference tables.
 //!
-//! In RTMP, AMF3 appears in messages of type 15, 16 and 17 and after an AMF0
-//! AVM+ switch (marker 0x11, [`amf0::Value::Avmplus`](crate::amf0::Value::Avmplus)).
+//! In RTMP, AMF3 appears after an AMF0 AVM+ switch (marker 0x11,
+//! [`amf0::Value::Avmplus`](crate::amf0::Value::Avmplus)). The bodies of the
+//! "AMF3" data, shared-object and command messages (types 15, 16 and 17)
+//! are a format byte (0) followed by AMF0 values, any of which may switch:
+//! decode them with [`amf0::decode_all`](crate::amf0::decode_all)`(&body[1..])`.
 //!
 //! ```
 //! use rtmp_proto::amf3::{self, Value};
@@ -140,6 +143,9 @@ pub fn decode_all(input: &[u8]) -> Result<Vec<Value<'_>>, DecodeError> {
 }
 
 /// Appends the encoding of `value` to `out`. On error `out` is left as it was.
+///
+/// The encoder recurses once per level of nesting of `value`; values that
+/// came from the decoder are bounded by its [`Limits::max_depth`].
 pub fn encode(value: &Value<'_>, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     encode_all(core::slice::from_ref(value), out)
 }
