@@ -226,9 +226,8 @@ impl CongestionControl for FileCc {
             self.last_dec_period_us = self.period_us;
             self.period_us = ceil(self.period_us * 1.03);
             // 0.03 share of the new epoch's NAK count, rounded up.
-            self.avg_nak_num = ceil(
-                self.avg_nak_num as f64 * (1.0 - 0.03) + self.nak_count as f64 * 0.03,
-            ) as u64;
+            self.avg_nak_num =
+                ceil(self.avg_nak_num as f64 * (1.0 - 0.03) + self.nak_count as f64 * 0.03) as u64;
             self.nak_count = 1;
             self.dec_count = 1;
             self.last_dec_seq = ctx.last_sent;
@@ -268,7 +267,6 @@ impl CongestionControl for FileCc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::connection::congestion::CongestionControl;
 
     fn ctx(last_sent: u32, loss_len: u64) -> CcContext {
         CcContext {

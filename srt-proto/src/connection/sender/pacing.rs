@@ -1,0 +1,194 @@
+//! When the next data packet may leave ([`Pacer`]) and how fast the
+//! application feeds the sender ([`InputRate`], libsrt's
+//! `CRateEstimator`).
+
+use super::congestion::{BW_INFINITE, PACKET_OVERHEAD};
+use crate::time::Instant;
+
+/// Spaces data packets by the congestion controller's period.
+///
+/// The schedule is kept in nanoseconds so periods that are not whole
+/// microseconds (10.88 µs at 1 Gbit/s) do not drift. A sender that fell
+/// behind by less than one period catches up (the next slot is one period
+/// after the missed one); one idle for longer restarts from now instead of
+/// bursting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Pacer {
+    /// The earliest time of the next data packet, nanoseconds.
+    next_ns: u64,
+}
+
+impl Pacer {
+    /// A pacer that lets the first packet go at `now`.
+    pub(super) fn new(now: Instant) -> Self {
+        Self {
+            next_ns: now.as_micros().saturating_mul(1000),
+        }
+    }
+
+    /// Whether a data packet may leave at `now`.
+    #[inline]
+    pub(super) fn ready(&self, now: Instant) -> bool {
+        now.as_micros().saturating_mul(1000) >= self.next_ns
+    }
+
+    /// The next slot, rounded up to the microsecond.
+    #[inline]
+    pub(super) fn next_slot(&self) -> Instant {
+        Instant::from_micros(self.next_ns.div_ceil(1000))
+    }
+
+    /// A data packet left at `now`; the next may leave `period_ns` later.
+    #[inline]
+    pub(super) fn on_sent(&mut self, now: Instant, period_ns: u64) {
+        let now_ns = now.as_micros().saturating_mul(1000);
+        let base = if self.next_ns.saturating_add(period_ns) < now_ns {
+            now_ns
+        } else {
+            self.next_ns.max(now_ns.saturating_sub(period_ns))
+        };
+        self.next_ns = base.saturating_add(period_ns);
+    }
+}
+
+/// libsrt's first sampling period of the input rate: 500 ms
+/// (`INPUTRATE_FAST_START_US`).
+const FAST_START_US: u64 = 500_000;
+/// libsrt's sampling period once running: 1 s (`INPUTRATE_RUNNING_US`).
+const RUNNING_US: u64 = 1_000_000;
+/// During fast start, a sample ends early after this many packets
+/// (`INPUTRATE_MAX_PACKETS`).
+const FAST_START_MAX_PACKETS: u64 = 2000;
+
+/// The application's input rate (payload plus 44 header bytes per packet,
+/// bytes per second), measured as libsrt's `CRateEstimator` does: the first
+/// sample covers 500 ms or 2000 packets, the next ones 1 s each. Until the
+/// first sample ends it reports 1 Gbit/s (libsrt
+/// `INPUTRATE_INITIAL_BYTESPS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct InputRate {
+    /// Sampling period, µs; 0 when not measuring.
+    period_us: u64,
+    start: Option<Instant>,
+    packets: u64,
+    bytes: u64,
+    rate: u64,
+}
+
+impl InputRate {
+    /// An estimator, measuring if `enabled`.
+    pub(super) fn new(enabled: bool) -> Self {
+        Self {
+            period_us: if enabled { FAST_START_US } else { 0 },
+            start: None,
+            packets: 0,
+            bytes: 0,
+            rate: BW_INFINITE,
+        }
+    }
+
+    /// Whether it measures.
+    #[inline]
+    pub(super) fn enabled(&self) -> bool {
+        self.period_us != 0
+    }
+
+    /// The last measured rate, bytes per second.
+    pub(super) fn rate(&self) -> u64 {
+        self.rate
+    }
+
+    /// `packets` packets with `bytes` payload bytes in all entered the send
+    /// buffer with origin time `origin`.
+    #[inline]
+    pub(super) fn update(&mut self, origin: Instant, packets: u64, bytes: u64) {
+        if self.period_us == 0 {
+            return;
+        }
+        let Some(start) = self.start else {
+            // libsrt starts the clock with the first message, uncounted.
+            self.start = Some(origin);
+            return;
+        };
+        if origin < start {
+            return;
+        }
+        self.packets = self.packets.saturating_add(packets);
+        self.bytes = self.bytes.saturating_add(bytes);
+        let early = self.period_us < RUNNING_US && self.packets > FAST_START_MAX_PACKETS;
+        let elapsed = origin.duration_since(start).as_micros() as u64;
+        if !early && elapsed <= self.period_us {
+            return;
+        }
+        let total = self
+            .bytes
+            .saturating_add(self.packets.saturating_mul(PACKET_OVERHEAD));
+        if let Some(rate) = total.saturating_mul(1_000_000).checked_div(elapsed) {
+            self.rate = rate;
+        }
+        self.packets = 0;
+        self.bytes = 0;
+        self.start = Some(origin);
+        self.period_us = RUNNING_US;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn us(n: u64) -> Instant {
+        Instant::from_micros(n)
+    }
+
+    #[test]
+    fn pacer_spaces_packets_by_the_period_without_drift() {
+        let mut p = Pacer::new(us(0));
+        assert!(p.ready(us(0)));
+        p.on_sent(us(0), 10_880);
+        assert!(!p.ready(us(10)));
+        assert_eq!(p.next_slot(), us(11));
+        for _ in 0..99 {
+            let at = p.next_slot();
+            p.on_sent(at, 10_880);
+        }
+        // 100 periods of 10.88 µs: 1088 µs, not 1100.
+        assert_eq!(p.next_slot(), us(1088));
+    }
+
+    #[test]
+    fn pacer_restarts_from_now_after_idling() {
+        let mut p = Pacer::new(us(0));
+        p.on_sent(us(0), 1_000_000);
+        p.on_sent(us(50_000), 1_000_000);
+        assert_eq!(p.next_slot(), us(51_000));
+    }
+
+    #[test]
+    fn input_rate_reports_one_gigabit_until_measured() {
+        let r = InputRate::new(true);
+        assert_eq!(r.rate(), BW_INFINITE);
+        assert!(!InputRate::new(false).enabled());
+    }
+
+    #[test]
+    fn input_rate_first_sample_ends_after_half_a_second() {
+        let mut r = InputRate::new(true);
+        // 1000 packets a second of 1000 bytes: 1044 kB/s with headers.
+        for i in 0..=501 {
+            r.update(us(i * 1000), 1, 1000);
+        }
+        assert_eq!(r.rate(), 1_044_000);
+    }
+
+    #[test]
+    fn input_rate_fast_start_ends_early_after_2000_packets() {
+        let mut r = InputRate::new(true);
+        r.update(us(0), 1, 1316);
+        for i in 1..=2001 {
+            r.update(us(i * 10), 1, 1316);
+        }
+        // 2001 packets of 1360 bytes in 20.01 ms.
+        assert_eq!(r.rate(), 136_000_000);
+    }
+}
