@@ -29,7 +29,7 @@
 
 use std::hint::black_box;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use rml_rtmp::chunk_io::{ChunkDeserializer, ChunkSerializer};
 use rml_rtmp::messages::MessagePayload;
@@ -214,6 +214,48 @@ fn read_rml(stream: &[u8], mut each: impl FnMut(&MessagePayload)) {
     }
 }
 
+/// For each message of `summary`: its length and the chunk size it was
+/// read at (128 until a Set Chunk Size).
+fn copy_plan(summary: &Summary) -> Vec<(usize, usize)> {
+    let mut chunk_size = 128;
+    let mut plan = Vec::new();
+    for (type_id, _, _, payload) in summary {
+        plan.push((payload.len(), chunk_size));
+        if *type_id == type_id::SET_CHUNK_SIZE {
+            chunk_size = payload
+                .first_chunk::<4>()
+                .map(|b| u32::from_be_bytes(*b) as usize)
+                .expect("4-byte Set Chunk Size");
+        }
+    }
+    plan
+}
+
+/// The floor any reader with our output type pays, without reading a
+/// header: split a one-chunk payload off the buffer, copy a longer one
+/// chunk by chunk into a buffer of its length. `payloads` is the payloads
+/// back to back.
+fn copy_floor(plan: &[(usize, usize)], mut payloads: BytesMut) -> usize {
+    let mut count = 0;
+    for &(len, chunk_size) in plan {
+        if len <= chunk_size {
+            black_box(payloads.split_to(len).freeze());
+        } else {
+            let mut message = BytesMut::with_capacity(len);
+            let mut left = len;
+            while left > 0 {
+                let n = left.min(chunk_size);
+                message.extend_from_slice(&payloads[..n]);
+                payloads.advance(n);
+                left -= n;
+            }
+            black_box(message.freeze());
+        }
+        count += 1;
+    }
+    count
+}
+
 fn summary_ours(stream: &[u8]) -> Summary {
     let mut out = Vec::new();
     read_ours(stream, |m| {
@@ -259,6 +301,9 @@ fn read(c: &mut Criterion) {
             "{name}: both readers return the same messages"
         );
 
+        let plan = copy_plan(&ours);
+        let payloads: Vec<u8> = ours.iter().flat_map(|(.., p)| p.iter().copied()).collect();
+
         let mut group = c.benchmark_group(format!("rtmp_chunk_read/{name}"));
         group.throughput(Throughput::Bytes(stream.len() as u64));
         group.bench_function("rtmp-proto", |b| {
@@ -272,6 +317,13 @@ fn read(c: &mut Criterion) {
                     });
                     count
                 },
+                BatchSize::LargeInput,
+            )
+        });
+        group.bench_function("floor: payload split or copied, no headers", |b| {
+            b.iter_batched(
+                || BytesMut::from(&payloads[..]),
+                |input| copy_floor(&plan, input),
                 BatchSize::LargeInput,
             )
         });
