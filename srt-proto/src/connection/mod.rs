@@ -12,18 +12,20 @@
 //! it fires. Time never runs backwards: a `now` earlier than one already
 //! seen is treated as that one.
 
+mod conn;
 mod options;
+mod receiver;
+mod rtt;
 pub(crate) mod sender;
 mod stats;
 
+pub use conn::Connection;
 pub use options::{ConnectionOptions, DEFAULT_FILE_LINGER, MaxBandwidth, RetransmitAlgorithm};
 pub use stats::{Counters, HEADER_OVERHEAD, Stats, Traffic};
 
 use crate::handshake::Negotiated;
-use crate::packet::Packet;
 use crate::seq::MsgNumber;
 use crate::time::Instant;
-use alloc::collections::VecDeque;
 use bytes::Bytes;
 use core::fmt;
 use core::net::SocketAddr;
@@ -159,147 +161,4 @@ pub enum ConnectionState {
     Closing,
     /// Closed (see the [`ConnectionEvent::Closed`] reason).
     Closed,
-}
-
-/// One SRT connection after its handshake. See the [module
-/// docs](self) for the driving contract.
-#[derive(Debug)]
-pub struct Connection {
-    params: ConnectionParams,
-    state: ConnectionState,
-    close_reason: Option<CloseReason>,
-    events: VecDeque<ConnectionEvent>,
-    last_now: Instant,
-    _rng_seed: [u8; 32],
-}
-
-impl Connection {
-    /// Starts a connection from the handshake's outcome. `rng_seed` seeds
-    /// the generator of refreshed stream keys.
-    pub fn new(params: ConnectionParams, rng_seed: [u8; 32]) -> Self {
-        let last_now = params.start_time;
-        Self {
-            params,
-            state: ConnectionState::Connected,
-            close_reason: None,
-            events: VecDeque::new(),
-            last_now,
-            _rng_seed: rng_seed,
-        }
-    }
-
-    /// The parameters the connection started from.
-    pub fn params(&self) -> &ConnectionParams {
-        &self.params
-    }
-
-    /// Our socket id.
-    pub fn local_socket_id(&self) -> u32 {
-        self.params.local_socket_id
-    }
-
-    /// The peer's socket id.
-    pub fn peer_socket_id(&self) -> u32 {
-        self.params.peer_socket_id
-    }
-
-    /// The peer's address.
-    pub fn peer_addr(&self) -> SocketAddr {
-        self.params.peer_addr
-    }
-
-    fn advance(&mut self, now: Instant) -> Instant {
-        if now > self.last_now {
-            self.last_now = now;
-        }
-        self.last_now
-    }
-
-    /// Handles a packet from the peer (DATA or control other than the
-    /// handshake).
-    pub fn handle_packet(&mut self, packet: Packet, now: Instant) {
-        let _now = self.advance(now);
-        let _ = packet;
-    }
-
-    /// Handles the timer armed from [`Connection::next_timeout`].
-    pub fn handle_timeout(&mut self, now: Instant) {
-        let _now = self.advance(now);
-    }
-
-    /// Queues a message (live mode, message API) or bytes (stream API).
-    pub fn send(
-        &mut self,
-        message: Bytes,
-        options: SendOptions,
-        now: Instant,
-    ) -> Result<(), SendError> {
-        let _now = self.advance(now);
-        let _ = options;
-        if self.state != ConnectionState::Connected {
-            return Err(SendError::ConnectionClosed);
-        }
-        if message.is_empty() {
-            return Err(SendError::Empty);
-        }
-        Ok(())
-    }
-
-    /// Closes gracefully: the send buffer drains for up to the linger time,
-    /// then SHUTDOWN goes out and [`CloseReason::LocalClose`] is reported.
-    pub fn close(&mut self, now: Instant) {
-        let _now = self.advance(now);
-        if self.state == ConnectionState::Connected {
-            self.state = ConnectionState::Closed;
-            self.close_reason = Some(CloseReason::LocalClose);
-            self.events.push_back(ConnectionEvent::Closed {
-                reason: CloseReason::LocalClose,
-            });
-        }
-    }
-
-    /// The next datagram to send to the peer, if any is due at `now`.
-    pub fn poll_transmit(&mut self, now: Instant) -> Option<Packet> {
-        let _now = self.advance(now);
-        None
-    }
-
-    /// The next event for the application.
-    pub fn poll_event(&mut self) -> Option<ConnectionEvent> {
-        self.events.pop_front()
-    }
-
-    /// When [`Connection::handle_timeout`] must be called next.
-    pub fn next_timeout(&self) -> Option<Instant> {
-        None
-    }
-
-    /// A statistics snapshot at `now`.
-    pub fn stats(&self, now: Instant) -> Stats {
-        let elapsed = now.duration_since(self.params.start_time);
-        Stats {
-            elapsed,
-            send_rate_mbps: stats::mbps(0, elapsed),
-            send_latency: self.params.negotiated.send_latency,
-            recv_latency: self.params.negotiated.receive_latency,
-            mss: self.params.negotiated.mss,
-            ..Stats::default()
-        }
-    }
-
-    /// Starts a new statistics interval: the interval counters restart from
-    /// zero (libsrt's `srt_bstats(…, clear = 1)`).
-    pub fn reset_interval_stats(&mut self, now: Instant) {
-        let _now = self.advance(now);
-    }
-
-    /// The lifecycle state.
-    pub fn state(&self) -> ConnectionState {
-        self.state
-    }
-
-    /// Why the connection closed, once it has.
-    pub fn close_reason(&self) -> Option<CloseReason> {
-        self.close_reason
-    }
 }

@@ -1,7 +1,7 @@
 //! The local knobs of a connection (what libsrt calls socket options that
 //! are not negotiated), with libsrt 1.5's defaults.
 
-use crate::crypto::KeyRefreshConfig;
+use crate::crypto::{KeyRefreshConfig, Passphrase};
 use core::time::Duration;
 
 /// How the live sender limits its bandwidth (`SRTO_MAXBW`).
@@ -29,7 +29,7 @@ pub enum RetransmitAlgorithm {
 
 /// The local options of one connection. [`Default`] gives libsrt 1.5's
 /// defaults.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ConnectionOptions {
     /// `SRTO_MAXBW`; default [`MaxBandwidth::Unlimited`].
     pub max_bw: MaxBandwidth,
@@ -70,7 +70,38 @@ pub struct ConnectionOptions {
     pub retransmit_algorithm: RetransmitAlgorithm,
     /// Interval of the keepalive sent when nothing else was sent; 1 s.
     pub keepalive_interval: Duration,
+    /// `SRTO_PASSPHRASE`: the secret the stream keys are wrapped with. The
+    /// handshake already installed the first keys; the connection needs the
+    /// passphrase to unwrap the peer's refreshed keys (KMREQ) and to wrap
+    /// its own. `None` for an unencrypted connection.
+    pub passphrase: Option<Passphrase>,
 }
+
+impl PartialEq for ConnectionOptions {
+    fn eq(&self, other: &Self) -> bool {
+        let same_secret = match (&self.passphrase, &other.passphrase) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.as_bytes() == b.as_bytes(),
+            _ => false,
+        };
+        same_secret
+            && self.max_bw == other.max_bw
+            && self.input_bw == other.input_bw
+            && self.min_input_bw == other.min_input_bw
+            && self.overhead_bw_percent == other.overhead_bw_percent
+            && self.snd_drop_delay == other.snd_drop_delay
+            && self.loss_max_ttl == other.loss_max_ttl
+            && self.peer_idle_timeout == other.peer_idle_timeout
+            && self.linger == other.linger
+            && self.send_buffer_packets == other.send_buffer_packets
+            && self.recv_buffer_packets == other.recv_buffer_packets
+            && self.key_refresh == other.key_refresh
+            && self.retransmit_algorithm == other.retransmit_algorithm
+            && self.keepalive_interval == other.keepalive_interval
+    }
+}
+
+impl Eq for ConnectionOptions {}
 
 /// libsrt's linger in file mode when `SRTO_LINGER` is left alone.
 pub const DEFAULT_FILE_LINGER: Duration = Duration::from_secs(180);
@@ -91,6 +122,7 @@ impl Default for ConnectionOptions {
             key_refresh: KeyRefreshConfig::default(),
             retransmit_algorithm: RetransmitAlgorithm::Reduced,
             keepalive_interval: Duration::from_secs(1),
+            passphrase: None,
         }
     }
 }

@@ -31,6 +31,14 @@ impl Traffic {
         self.bytes = self.bytes.saturating_add(bytes);
     }
 
+    /// What was counted since `earlier` (a snapshot of the same counter).
+    pub fn since(&self, earlier: &Self) -> Self {
+        Self {
+            packets: self.packets.saturating_sub(earlier.packets),
+            bytes: self.bytes.saturating_sub(earlier.bytes),
+        }
+    }
+
     /// Bytes including the 44-byte IP/UDP/SRT header of each packet: what
     /// libsrt 1.5 reports in `byteSent`, `byteRecv` and the other byte
     /// fields of `srt_bstats`.
@@ -95,6 +103,40 @@ pub struct Counters {
     pub km_received: u64,
     /// `usSndDuration`: time the sender had data to send.
     pub send_duration: Duration,
+}
+
+impl Counters {
+    /// What was counted since `earlier` (a snapshot of the totals): the
+    /// interval counters.
+    pub fn since(&self, earlier: &Self) -> Self {
+        Self {
+            sent: self.sent.since(&earlier.sent),
+            sent_unique: self.sent_unique.since(&earlier.sent_unique),
+            retransmitted: self.retransmitted.since(&earlier.retransmitted),
+            send_loss: self.send_loss.since(&earlier.send_loss),
+            send_drop: self.send_drop.since(&earlier.send_drop),
+            received: self.received.since(&earlier.received),
+            received_unique: self.received_unique.since(&earlier.received_unique),
+            received_retransmitted: self
+                .received_retransmitted
+                .since(&earlier.received_retransmitted),
+            receive_loss: self.receive_loss.since(&earlier.receive_loss),
+            receive_drop: self.receive_drop.since(&earlier.receive_drop),
+            receive_belated: self.receive_belated.since(&earlier.receive_belated),
+            receive_undecrypted: self.receive_undecrypted.since(&earlier.receive_undecrypted),
+            acks_sent: self.acks_sent.saturating_sub(earlier.acks_sent),
+            acks_received: self.acks_received.saturating_sub(earlier.acks_received),
+            naks_sent: self.naks_sent.saturating_sub(earlier.naks_sent),
+            naks_received: self.naks_received.saturating_sub(earlier.naks_received),
+            ackacks_sent: self.ackacks_sent.saturating_sub(earlier.ackacks_sent),
+            ackacks_received: self
+                .ackacks_received
+                .saturating_sub(earlier.ackacks_received),
+            km_sent: self.km_sent.saturating_sub(earlier.km_sent),
+            km_received: self.km_received.saturating_sub(earlier.km_received),
+            send_duration: self.send_duration.saturating_sub(earlier.send_duration),
+        }
+    }
 }
 
 /// A snapshot of a connection's statistics (libsrt's `srt_bstats`).

@@ -1,0 +1,501 @@
+//! [`Connection`]: the sender and the receiver joined, plus what belongs to
+//! the connection as a whole: ACKACK, keepalive, idle timeout, shutdown,
+//! linger, key material exchange and statistics.
+
+use super::receiver::{Receiver, ReceiverConfig};
+use super::sender::{self, Sender, SenderConfig, SenderCrypto};
+use super::stats::{self, Counters, Stats};
+use super::{
+    CloseReason, ConnectionEvent, ConnectionParams, ConnectionState, DEFAULT_FILE_LINGER,
+    SendError, SendOptions,
+};
+use crate::crypto::{
+    GcmVariant, Kek, KeyPair, KeyRefreshConfig, SenderKeys, StreamKeys, open_key_material,
+};
+use crate::handshake::Congestion;
+use crate::packet::ext::{KmResponse, SrtFlags};
+use crate::packet::km::KmState;
+use crate::packet::{ControlBody, ControlPacket, KeyMaterial, Packet};
+use crate::rng::SrtRng;
+use crate::time::{Instant, Timestamp};
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use bytes::Bytes;
+use core::time::Duration;
+
+/// libsrt sends an ACKACK at most this often unless the ACK repeats one
+/// (`COMM_SYN_INTERVAL_US`).
+const ACKACK_INTERVAL: Duration = Duration::from_millis(10);
+
+/// One SRT connection after its handshake. See the [module
+/// docs](super) for the driving contract.
+#[derive(Debug)]
+pub struct Connection {
+    params: ConnectionParams,
+    state: ConnectionState,
+    close_reason: Option<CloseReason>,
+    sender: Sender,
+    receiver: Receiver,
+    /// Control packets of the connection and the receiver, waiting to go.
+    control: VecDeque<ControlBody>,
+    events: VecDeque<ConnectionEvent>,
+    last_now: Instant,
+    last_sent: Instant,
+    last_received: Instant,
+    linger_until: Option<Instant>,
+    last_ackack: Option<(Instant, u32)>,
+    gcm_variant: GcmVariant,
+    ackacks_sent: u64,
+    km_received: u64,
+    interval_start: Instant,
+    interval_base: Counters,
+}
+
+impl Connection {
+    /// Starts a connection from the handshake's outcome. `rng_seed` seeds
+    /// the generator of refreshed stream keys.
+    pub fn new(params: ConnectionParams, rng_seed: [u8; 32]) -> Self {
+        let now = params.start_time;
+        let n = &params.negotiated;
+        let o = &params.options;
+        let live = n.congestion == Congestion::Live;
+        let gcm_variant = GcmVariant::for_peer_version(n.peer_version.0);
+        let crypto = n.crypto.as_ref().and_then(|c| {
+            let first = match &c.keys {
+                StreamKeys::Even(k) | StreamKeys::Odd(k) => k.clone(),
+                StreamKeys::Both { even, .. } => even.clone(),
+            };
+            let passphrase = o.passphrase.as_ref()?;
+            let refresh = o.key_refresh;
+            Some(SenderCrypto {
+                keys: SenderKeys::new(c.mode, c.salt, first, refresh),
+                kek: Kek::derive(passphrase, &c.salt, c.key_len),
+                rng: SrtRng::from_seed(rng_seed),
+            })
+        });
+        let sender_cfg = SenderConfig {
+            isn: n.initial_seq,
+            payload_size: sender::payload_size(n.mss, n.congestion),
+            mss: n.mss,
+            flow_window: n.flow_window,
+            peer_latency: n.send_latency,
+            snd_drop_delay: o.snd_drop_delay,
+            too_late_drop: n.flags.contains(SrtFlags::TLPKTDROP),
+            peer_nak_report: n.flags.contains(SrtFlags::NAKREPORT),
+            max_bw: o.max_bw,
+            input_bw: o.input_bw,
+            min_input_bw: o.min_input_bw,
+            overhead_percent: o.overhead_bw_percent,
+            congestion: n.congestion,
+            message_api: n.message_api,
+            crypto,
+            retransmit_algorithm: o.retransmit_algorithm,
+            start_time: params.start_time,
+            peer_socket_id: params.peer_socket_id,
+            buffer_packets: o.send_buffer_packets,
+        };
+        let capacity = n.flow_window.min(o.recv_buffer_packets).max(32);
+        let receiver_cfg = ReceiverConfig {
+            initial_seq: n.initial_seq,
+            capacity: usize::try_from(capacity).unwrap_or(usize::MAX),
+            latency: n.receive_latency,
+            tsbpd: live && n.flags.contains(SrtFlags::TSBPD_RCV),
+            tlpktdrop: n.flags.contains(SrtFlags::TLPKTDROP),
+            nak_report: n.flags.contains(SrtFlags::NAKREPORT) || !live,
+            drift_tracer: n.drift_tracer,
+            loss_max_ttl: o.loss_max_ttl,
+            message_api: n.message_api,
+            max_nak_words: sender::payload_size(n.mss, Congestion::File) / 4,
+        };
+        let keys = n.crypto.as_ref().map(|c| {
+            let mut pair = KeyPair::new();
+            pair.install(c.mode, &c.salt, &c.keys);
+            pair
+        });
+        let sender = Sender::new(sender_cfg, now);
+        let receiver = Receiver::new(receiver_cfg, keys, now);
+        Self {
+            state: ConnectionState::Connected,
+            close_reason: None,
+            sender,
+            receiver,
+            control: VecDeque::new(),
+            events: VecDeque::new(),
+            last_now: now,
+            last_sent: now,
+            last_received: now,
+            linger_until: None,
+            last_ackack: None,
+            gcm_variant,
+            ackacks_sent: 0,
+            km_received: 0,
+            interval_start: now,
+            interval_base: Counters::default(),
+            params,
+        }
+    }
+
+    /// The parameters the connection started from.
+    pub fn params(&self) -> &ConnectionParams {
+        &self.params
+    }
+
+    /// Our socket id.
+    pub fn local_socket_id(&self) -> u32 {
+        self.params.local_socket_id
+    }
+
+    /// The peer's socket id.
+    pub fn peer_socket_id(&self) -> u32 {
+        self.params.peer_socket_id
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> core::net::SocketAddr {
+        self.params.peer_addr
+    }
+
+    fn advance(&mut self, now: Instant) -> Instant {
+        if now > self.last_now {
+            self.last_now = now;
+        }
+        self.last_now
+    }
+
+    fn is_live(&self) -> bool {
+        self.params.negotiated.congestion == Congestion::Live
+    }
+
+    /// Handles a packet from the peer (DATA or control other than the
+    /// handshake).
+    pub fn handle_packet(&mut self, packet: Packet, now: Instant) {
+        let now = self.advance(now);
+        if self.state == ConnectionState::Closed {
+            return;
+        }
+        self.last_received = now;
+        self.receiver.observe_timestamp(packet.timestamp(), now);
+        match packet {
+            Packet::Data(data) => {
+                self.receiver.on_data(data, now);
+            }
+            Packet::Control(control) => self.handle_control(control, now),
+        }
+        self.collect(now);
+    }
+
+    fn handle_control(&mut self, control: ControlPacket, now: Instant) {
+        match control.body {
+            ControlBody::Ack(ack) => {
+                self.sender.on_ack(&ack, now);
+                if !matches!(ack.info, crate::packet::AckInfo::Light) {
+                    self.answer_ack(ack.ack_number, now);
+                }
+            }
+            ControlBody::Nak(loss) => self.sender.on_nak(&loss, now),
+            ControlBody::AckAck { ack_number } => {
+                self.receiver.on_ackack(ack_number, control.timestamp, now);
+            }
+            ControlBody::DropRequest(req) => self.receiver.on_drop_request(&req, now),
+            ControlBody::Shutdown => self.close_with(CloseReason::PeerShutdown, false),
+            ControlBody::PeerError { code } => {
+                self.close_with(CloseReason::PeerError(code), false);
+            }
+            ControlBody::KeyMaterialRequest(km) => {
+                self.km_received += 1;
+                self.answer_kmreq(&km);
+            }
+            ControlBody::KeyMaterialResponse(resp) => {
+                self.km_received += 1;
+                self.sender.on_km_response(&resp, now);
+            }
+            ControlBody::KeepAlive
+            | ControlBody::CongestionWarning
+            | ControlBody::Handshake(_)
+            | ControlBody::SrtHandshakeRequest(_)
+            | ControlBody::SrtHandshakeResponse(_)
+            | ControlBody::Unknown { .. } => {}
+        }
+    }
+
+    /// ACKACK for a full or small ACK: at most one per 10 ms, unless the
+    /// ACK repeats the last one answered (its ACKACK was lost).
+    fn answer_ack(&mut self, ack_number: u32, now: Instant) {
+        let due = match self.last_ackack {
+            None => true,
+            Some((at, number)) => number == ack_number || now.duration_since(at) > ACKACK_INTERVAL,
+        };
+        if !due {
+            return;
+        }
+        self.last_ackack = Some((now, ack_number));
+        self.ackacks_sent += 1;
+        self.control.push_back(ControlBody::AckAck { ack_number });
+    }
+
+    /// A refreshed key from the peer: install it and echo the KM message
+    /// (KMRSP), or answer with our KM state when we cannot use it.
+    fn answer_kmreq(&mut self, km: &KeyMaterial) {
+        let response = match &self.params.options.passphrase {
+            None => KmResponse::Error(KmState::NoSecret),
+            Some(passphrase) => match open_key_material(passphrase, km, self.gcm_variant) {
+                Ok(received) => {
+                    let keys = self.receiver.keys_mut().get_or_insert_with(KeyPair::new);
+                    keys.install(received.mode, &received.salt, &received.keys);
+                    KmResponse::KeyMaterial(km.clone())
+                }
+                Err(_) => KmResponse::Error(KmState::BadSecret),
+            },
+        };
+        self.control
+            .push_back(ControlBody::KeyMaterialResponse(Box::new(response)));
+    }
+
+    /// Moves receiver output into the connection's queues.
+    fn collect(&mut self, now: Instant) {
+        while let Some(body) = self.receiver.poll_control() {
+            self.control.push_back(body);
+        }
+        while let Some(d) = self.receiver.poll_delivery() {
+            self.events.push_back(ConnectionEvent::Message {
+                data: d.data,
+                src_time: d.src_time,
+                delivered_at: d.delivered_at,
+                msg_number: d.msg_number,
+            });
+        }
+        if self.state == ConnectionState::Closing {
+            let drained = self.sender.is_empty();
+            let expired = self.linger_until.is_none_or(|t| now >= t);
+            if drained || expired {
+                self.close_with(CloseReason::LocalClose, true);
+            }
+        }
+    }
+
+    fn close_with(&mut self, reason: CloseReason, send_shutdown: bool) {
+        if self.state == ConnectionState::Closed {
+            return;
+        }
+        if send_shutdown {
+            self.control.push_back(ControlBody::Shutdown);
+        }
+        self.state = ConnectionState::Closed;
+        self.close_reason = Some(reason);
+        self.events.push_back(ConnectionEvent::Closed { reason });
+    }
+
+    /// Handles the timer armed from [`Connection::next_timeout`].
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let now = self.advance(now);
+        if self.state == ConnectionState::Closed {
+            return;
+        }
+        if now.duration_since(self.last_received) >= self.params.options.peer_idle_timeout {
+            self.close_with(CloseReason::PeerIdle, false);
+            return;
+        }
+        self.receiver.handle_timeout(now);
+        self.sender.handle_timeout(now);
+        if now.duration_since(self.last_sent) >= self.params.options.keepalive_interval {
+            self.control.push_back(ControlBody::KeepAlive);
+        }
+        self.collect(now);
+    }
+
+    /// Queues a message (live mode, message API) or bytes (stream API).
+    pub fn send(
+        &mut self,
+        message: Bytes,
+        options: SendOptions,
+        now: Instant,
+    ) -> Result<(), SendError> {
+        let now = self.advance(now);
+        if self.state != ConnectionState::Connected {
+            return Err(SendError::ConnectionClosed);
+        }
+        self.sender.push(message, &options, now)
+    }
+
+    /// The largest message [`Connection::send`] accepts now, bytes.
+    pub fn max_message_size(&self) -> usize {
+        self.sender.max_message_size()
+    }
+
+    /// Closes gracefully: the send buffer drains for up to the linger time
+    /// (`SRTO_LINGER`), then SHUTDOWN goes out and
+    /// [`CloseReason::LocalClose`] is reported.
+    pub fn close(&mut self, now: Instant) {
+        let now = self.advance(now);
+        if self.state != ConnectionState::Connected {
+            return;
+        }
+        let linger = self.params.options.linger.unwrap_or(if self.is_live() {
+            Duration::ZERO
+        } else {
+            DEFAULT_FILE_LINGER
+        });
+        self.state = ConnectionState::Closing;
+        self.linger_until = Some(now.saturating_add(linger));
+        self.collect(now);
+    }
+
+    /// The next datagram to send to the peer, if any is due at `now`.
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<Packet> {
+        let now = self.advance(now);
+        if let Some(body) = self.control.pop_front() {
+            self.last_sent = now;
+            return Some(Packet::Control(ControlPacket {
+                timestamp: Timestamp::from_instant(now, self.params.start_time),
+                dst_socket_id: self.params.peer_socket_id,
+                body,
+            }));
+        }
+        if self.state == ConnectionState::Closed {
+            return None;
+        }
+        let packet = self.sender.poll_transmit(now)?;
+        self.last_sent = now;
+        Some(packet)
+    }
+
+    /// The next event for the application.
+    pub fn poll_event(&mut self) -> Option<ConnectionEvent> {
+        self.events.pop_front()
+    }
+
+    /// When [`Connection::handle_timeout`] must be called next.
+    pub fn next_timeout(&self) -> Option<Instant> {
+        if self.state == ConnectionState::Closed {
+            return None;
+        }
+        let o = &self.params.options;
+        let mut t = self.last_received.saturating_add(o.peer_idle_timeout);
+        t = t.min(self.last_sent.saturating_add(o.keepalive_interval));
+        for candidate in [
+            self.receiver.next_timeout(),
+            self.sender.next_timeout(),
+            self.linger_until,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            t = t.min(candidate);
+        }
+        Some(t)
+    }
+
+    fn totals(&self) -> Counters {
+        let s = self.sender.stats();
+        let mut c = self.receiver.counters;
+        c.sent = s.sent;
+        c.sent_unique = s.sent_unique;
+        c.retransmitted = s.retransmitted;
+        c.send_loss = s.lost;
+        c.send_drop = s.dropped;
+        c.acks_received = s.acks_received;
+        c.naks_received = s.naks_received;
+        c.ackacks_sent = self.ackacks_sent;
+        c.km_sent = s.km_sent;
+        c.km_received = self.km_received;
+        c
+    }
+
+    /// A statistics snapshot at `now` (libsrt `srt_bstats`).
+    pub fn stats(&self, now: Instant) -> Stats {
+        let now = now.max(self.last_now);
+        let total = self.totals();
+        let interval = total.since(&self.interval_base);
+        let interval_duration = now.duration_since(self.interval_start);
+        let s = self.sender.stats();
+        let n = &self.params.negotiated;
+        let rtt = if self.receiver.rtt().is_measured() {
+            Duration::from_micros(u64::from(self.receiver.rtt().rtt_us()))
+        } else {
+            s.rtt
+        };
+        let rtt_var = if self.receiver.rtt().is_measured() {
+            Duration::from_micros(u64::from(self.receiver.rtt().var_us()))
+        } else {
+            s.rtt_var
+        };
+        let (rcv_packets, rcv_bytes, rcv_span) = self.receiver.buffer_occupancy();
+        let payload = sender::payload_size(n.mss, n.congestion) as u64;
+        let send_free = u64::from(self.params.options.send_buffer_packets)
+            .saturating_sub(s.buffer_packets)
+            .saturating_mul(payload);
+        Stats {
+            elapsed: now.duration_since(self.params.start_time),
+            total,
+            interval,
+            interval_duration,
+            send_rate_mbps: stats::mbps(interval.sent.bytes_with_headers(), interval_duration),
+            recv_rate_mbps: stats::mbps(interval.received.bytes_with_headers(), interval_duration),
+            rtt,
+            rtt_var,
+            send_period: Duration::from_nanos(s.send_period_ns),
+            flow_window: u32::try_from(s.flow_window).unwrap_or(u32::MAX),
+            congestion_window: u32::try_from(s.congestion_window).unwrap_or(u32::MAX),
+            flight_size: u32::try_from(s.in_flight).unwrap_or(u32::MAX),
+            bandwidth_mbps: s.bandwidth_pps as f64
+                * (payload + stats::HEADER_OVERHEAD) as f64
+                * 8.0
+                / 1_000_000.0,
+            max_bw_mbps: s.max_bw as f64 * 8.0 / 1_000_000.0,
+            send_buffer_available_bytes: send_free,
+            recv_buffer_available_bytes: self.receiver.free_slots() as u64 * payload,
+            send_buffer_packets: u32::try_from(s.buffer_packets).unwrap_or(u32::MAX),
+            send_buffer_bytes: s.buffer_bytes,
+            send_buffer_span: s.buffer_span,
+            recv_buffer_packets: rcv_packets,
+            recv_buffer_bytes: rcv_bytes,
+            recv_buffer_span: rcv_span,
+            send_latency: n.send_latency,
+            recv_latency: n.receive_latency,
+            mss: n.mss,
+            reorder_tolerance: self.receiver.reorder_tolerance(),
+            reorder_distance: self.receiver.reorder_distance(),
+            recv_avg_belated_time: self.receiver.average_belated_time(),
+        }
+    }
+
+    /// Starts a new statistics interval: the interval counters restart from
+    /// zero (libsrt's `srt_bstats(…, clear = 1)`).
+    pub fn reset_interval_stats(&mut self, now: Instant) {
+        let now = self.advance(now);
+        self.interval_base = self.totals();
+        self.interval_start = now;
+    }
+
+    /// The lifecycle state.
+    pub fn state(&self) -> ConnectionState {
+        self.state
+    }
+
+    /// Why the connection closed, once it has.
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        self.close_reason
+    }
+
+    /// Whether the send buffer is empty (everything sent was acknowledged
+    /// or dropped).
+    pub fn is_send_buffer_empty(&self) -> bool {
+        self.sender.is_empty()
+    }
+
+    /// The receiver's current clock drift estimate against the peer, µs
+    /// (TSBPD; positive when the peer's clock runs slow).
+    pub fn drift_us(&self) -> i64 {
+        self.receiver.tsbpd().drift_us()
+    }
+
+    /// Packets the receiver currently lists as lost.
+    pub fn receive_loss_len(&self) -> u64 {
+        self.receiver.loss_len()
+    }
+
+    /// The key refresh schedule in effect.
+    pub fn key_refresh(&self) -> KeyRefreshConfig {
+        self.params.options.key_refresh
+    }
+}

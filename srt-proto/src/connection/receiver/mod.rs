@@ -1,0 +1,654 @@
+//! The receiving half of a connection: receive buffer, loss list, ACK and
+//! NAK, RTT from ACKACK, TSBPD delivery with drift tracking, too-late drop,
+//! message reassembly and decryption.
+
+mod buffer;
+mod loss;
+mod rate;
+mod tsbpd;
+
+use super::rtt::Rtt;
+use super::stats::Counters;
+use crate::crypto::KeyPair;
+use crate::packet::{
+    Ack, AckInfo, ControlBody, DataPacket, DropRequest, EncryptionKeySpec, FullAck,
+    LossList as WireLossList,
+};
+use crate::seq::{MsgNumber, SeqNumber, SeqRange};
+use crate::time::{Instant, Timestamp};
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+use buffer::{Entry, Head, Insert, ReceiveBuffer};
+use bytes::Bytes;
+use core::time::Duration;
+use loss::{FreshLoss, LossList};
+use rate::RateWindow;
+pub(crate) use tsbpd::TsbpdClock;
+
+/// libsrt's `COMM_SYN_INTERVAL_US`: the full ACK period.
+pub(crate) const ACK_INTERVAL: Duration = Duration::from_millis(10);
+/// libsrt's `SELF_CLOCK_INTERVAL`: a light ACK every this many packets.
+pub(crate) const LIGHT_ACK_PACKETS: u32 = 64;
+/// The shortest periodic NAK interval (libsrt's `m_iMinNakInterval_us`).
+pub(crate) const MIN_NAK_INTERVAL: Duration = Duration::from_millis(20);
+/// libsrt's ACK window (`ACK_WND_SIZE`): ACKs remembered for ACKACK.
+const ACK_HISTORY: usize = 1024;
+
+/// What the receiver needs to know from the handshake and the options.
+#[derive(Debug, Clone)]
+pub(crate) struct ReceiverConfig {
+    pub(crate) initial_seq: SeqNumber,
+    /// Packets the buffer holds at most.
+    pub(crate) capacity: usize,
+    pub(crate) latency: Duration,
+    /// TSBPD delivery (live mode); otherwise deliver as soon as in order.
+    pub(crate) tsbpd: bool,
+    /// Too-late packet drop.
+    pub(crate) tlpktdrop: bool,
+    /// Periodic NAK reports.
+    pub(crate) nak_report: bool,
+    pub(crate) drift_tracer: bool,
+    /// Reorder tolerance, packets.
+    pub(crate) loss_max_ttl: u32,
+    /// Message API (a message may span packets) or stream API.
+    pub(crate) message_api: bool,
+    /// Most NAK words in one packet.
+    pub(crate) max_nak_words: usize,
+}
+
+/// A message ready for the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Delivery {
+    pub(crate) data: Bytes,
+    pub(crate) msg_number: MsgNumber,
+    pub(crate) src_time: Instant,
+    pub(crate) delivered_at: Instant,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct SentAck {
+    number: u32,
+    seq: SeqNumber,
+    at: Instant,
+}
+
+/// The receiving half.
+#[derive(Debug)]
+pub(crate) struct Receiver {
+    cfg: ReceiverConfig,
+    buf: ReceiveBuffer,
+    loss: LossList,
+    fresh: VecDeque<FreshLoss>,
+    /// One past the highest sequence number received.
+    next_expected: SeqNumber,
+    tsbpd: TsbpdClock,
+    rtt: Rtt,
+    rate: RateWindow,
+    keys: Option<KeyPair>,
+    scratch: Vec<u8>,
+    // ACK state
+    ack_number: u32,
+    history: VecDeque<SentAck>,
+    last_ack_seq: SeqNumber,
+    last_ack_time: Option<Instant>,
+    last_full_ack_time: Option<Instant>,
+    last_ackacked: SeqNumber,
+    next_ack: Instant,
+    packets_since_ack: u32,
+    light_acks: u32,
+    next_nak: Option<Instant>,
+    // outputs
+    control: VecDeque<ControlBody>,
+    delivered: VecDeque<Delivery>,
+    // statistics
+    pub(crate) counters: Counters,
+    reorder_distance: u32,
+    belated_time_sum: u64,
+}
+
+impl Receiver {
+    pub(crate) fn new(cfg: ReceiverConfig, keys: Option<KeyPair>, now: Instant) -> Self {
+        let isn = cfg.initial_seq;
+        Self {
+            buf: ReceiveBuffer::new(isn, cfg.capacity),
+            loss: LossList::default(),
+            fresh: VecDeque::new(),
+            next_expected: isn,
+            tsbpd: TsbpdClock::new(cfg.latency, cfg.drift_tracer),
+            rtt: Rtt::default(),
+            rate: RateWindow::default(),
+            keys,
+            scratch: Vec::new(),
+            ack_number: 0,
+            history: VecDeque::new(),
+            last_ack_seq: isn,
+            last_ack_time: None,
+            last_full_ack_time: None,
+            last_ackacked: isn,
+            next_ack: now + ACK_INTERVAL,
+            packets_since_ack: 0,
+            light_acks: 1,
+            next_nak: None,
+            control: VecDeque::new(),
+            delivered: VecDeque::new(),
+            counters: Counters::default(),
+            reorder_distance: 0,
+            belated_time_sum: 0,
+            cfg,
+        }
+    }
+
+    /// The keys data packets are decrypted with.
+    pub(crate) fn keys_mut(&mut self) -> &mut Option<KeyPair> {
+        &mut self.keys
+    }
+
+    pub(crate) fn rtt(&self) -> &Rtt {
+        &self.rtt
+    }
+
+    pub(crate) fn tsbpd(&self) -> &TsbpdClock {
+        &self.tsbpd
+    }
+
+    /// Notes any packet's timestamp from the peer (sets the TSBPD time
+    /// base from the first one).
+    pub(crate) fn observe_timestamp(&mut self, ts: Timestamp, now: Instant) {
+        if !self.tsbpd.is_set() {
+            let unwrapped = self.tsbpd.unwrap(ts);
+            self.tsbpd.observe(unwrapped, now);
+        }
+    }
+
+    /// The next control packet body to send.
+    pub(crate) fn poll_control(&mut self) -> Option<ControlBody> {
+        self.control.pop_front()
+    }
+
+    /// The next delivered message.
+    pub(crate) fn poll_delivery(&mut self) -> Option<Delivery> {
+        self.delivered.pop_front()
+    }
+
+    /// The sequence number an ACK would carry now: the first missing packet.
+    pub(crate) fn ack_seq(&self) -> SeqNumber {
+        let mut ack = self.next_expected;
+        if let Some(f) = self.loss.first() {
+            ack = ack.min_wrapped(f);
+        }
+        if let Some(f) = self.fresh.front() {
+            ack = ack.min_wrapped(f.range.first());
+        }
+        ack.max_wrapped(self.buf.start())
+    }
+
+    /// Handles a DATA packet.
+    pub(crate) fn on_data(&mut self, packet: DataPacket, now: Instant) {
+        let len = packet.payload.len();
+        self.counters.received.add(len);
+        if packet.retransmitted {
+            self.counters.received_retransmitted.add(len);
+        }
+        self.rate
+            .on_arrival(packet.seq, len, packet.retransmitted, now);
+        let ts = self.tsbpd.unwrap(packet.timestamp);
+        self.tsbpd.observe(ts, now);
+        let seq = packet.seq;
+        let Some(off) = self.buf.offset(seq) else {
+            self.counters.receive_belated.add(len);
+            if self.cfg.tsbpd {
+                let late = now.duration_since(self.tsbpd.delivery_time(ts));
+                self.belated_time_sum = self
+                    .belated_time_sum
+                    .saturating_add(u64::try_from(late.as_micros()).unwrap_or(u64::MAX));
+            }
+            return;
+        };
+        if off >= self.buf.capacity() {
+            // No room: libsrt drops it and counts it dropped.
+            self.counters.receive_drop.add(len);
+            return;
+        }
+        if matches!(
+            self.buf.get(off),
+            Some(buffer::Slot::Full(_) | buffer::Slot::Dropped)
+        ) {
+            return;
+        }
+        let payload = match (packet.encryption, &self.keys) {
+            (EncryptionKeySpec::Unencrypted, _) => packet.payload.clone(),
+            (_, Some(keys)) => match keys.decrypt_packet(&packet, &mut self.scratch) {
+                Ok(()) => Bytes::copy_from_slice(&self.scratch),
+                Err(_) => {
+                    self.counters.receive_undecrypted.add(len);
+                    return;
+                }
+            },
+            (_, None) => {
+                self.counters.receive_undecrypted.add(len);
+                return;
+            }
+        };
+        self.track_sequence(seq, now);
+        let entry = Entry {
+            msg: packet.msg_number,
+            position: packet.position,
+            ts,
+            payload,
+        };
+        let plen = entry.payload.len();
+        if self.buf.insert(seq, entry) == Insert::Stored {
+            self.counters.received_unique.add(plen);
+        }
+        self.packets_since_ack += 1;
+        if self.packets_since_ack >= LIGHT_ACK_PACKETS.saturating_mul(self.light_acks) {
+            self.light_acks += 1;
+            self.counters.acks_sent += 1;
+            self.control.push_back(ControlBody::Ack(Ack {
+                ack_number: 0,
+                ack_seq: self.ack_seq(),
+                info: AckInfo::Light,
+            }));
+        }
+        self.deliver(now);
+    }
+
+    /// Gap detection and loss-list upkeep for an accepted arrival.
+    fn track_sequence(&mut self, seq: SeqNumber, now: Instant) {
+        if !seq.is_before(self.next_expected) {
+            // New packet: everything between the last one and it is missing.
+            if seq != self.next_expected
+                && let Some(gap) = SeqRange::new(self.next_expected, seq.prev())
+            {
+                let avg = self.average_payload();
+                self.counters
+                    .receive_loss
+                    .add_many(u64::from(gap.len()), u64::from(gap.len()) * avg);
+                if self.cfg.loss_max_ttl == 0 {
+                    self.report_loss(gap, now);
+                } else {
+                    self.fresh.push_back(FreshLoss {
+                        range: gap,
+                        ttl: self.cfg.loss_max_ttl,
+                    });
+                }
+            }
+            self.next_expected = seq.next();
+            self.age_fresh_losses(now);
+        } else {
+            // A hole filled: a retransmission or a reordered packet.
+            if !self.loss.remove(seq) {
+                let distance = seq.offset_to(self.next_expected).unsigned_abs();
+                self.reorder_distance = self.reorder_distance.max(distance);
+                self.remove_fresh(seq);
+            }
+        }
+    }
+
+    fn report_loss(&mut self, gap: SeqRange, now: Instant) {
+        self.loss.push_back(gap);
+        self.send_nak(core::iter::once(gap));
+        if self.next_nak.is_none() {
+            self.next_nak = Some(now + self.nak_interval());
+        }
+    }
+
+    fn age_fresh_losses(&mut self, now: Instant) {
+        let mut due = Vec::new();
+        for f in self.fresh.iter_mut() {
+            f.ttl = f.ttl.saturating_sub(1);
+        }
+        while let Some(f) = self.fresh.front() {
+            if f.ttl > 0 {
+                break;
+            }
+            if let Some(f) = self.fresh.pop_front() {
+                due.push(f.range);
+            }
+        }
+        for range in due {
+            self.report_loss(range, now);
+        }
+    }
+
+    fn remove_fresh(&mut self, seq: SeqNumber) {
+        let Some(i) = self.fresh.iter().position(|f| f.range.contains(seq)) else {
+            return;
+        };
+        let Some(f) = self.fresh.get(i).copied() else {
+            return;
+        };
+        let before = SeqRange::new(f.range.first(), seq.prev()).filter(|_| f.range.first() != seq);
+        let after = SeqRange::new(seq.next(), f.range.last()).filter(|_| f.range.last() != seq);
+        self.fresh.remove(i);
+        for (at, range) in (i..).zip([before, after].into_iter().flatten()) {
+            self.fresh.insert(at, FreshLoss { range, ttl: f.ttl });
+        }
+    }
+
+    fn send_nak<I: IntoIterator<Item = SeqRange>>(&mut self, ranges: I) {
+        let mut words = 0usize;
+        let mut kept = Vec::new();
+        for r in ranges {
+            let w = WireLossList::range_encoded_len(r) / 4;
+            if words + w > self.cfg.max_nak_words {
+                break;
+            }
+            words += w;
+            kept.push(r);
+        }
+        if kept.is_empty() {
+            return;
+        }
+        self.counters.naks_sent += 1;
+        self.control
+            .push_back(ControlBody::Nak(WireLossList::from_ranges(kept)));
+    }
+
+    fn nak_interval(&self) -> Duration {
+        (self.rtt.rto() / 2).max(MIN_NAK_INTERVAL)
+    }
+
+    fn average_payload(&self) -> u64 {
+        let u = self.counters.received_unique;
+        u.bytes.checked_div(u.packets).unwrap_or(0)
+    }
+
+    /// Handles an ACKACK: an RTT sample, and a drift sample from its
+    /// timestamp.
+    pub(crate) fn on_ackack(&mut self, ack_number: u32, ts: Timestamp, now: Instant) {
+        self.counters.ackacks_received += 1;
+        let Some(i) = self.history.iter().position(|a| a.number == ack_number) else {
+            return;
+        };
+        let Some(sent) = self.history.get(i).copied() else {
+            return;
+        };
+        // Older ACKs are answered or lost: forget them.
+        self.history.drain(..=i);
+        let sample = u32::try_from(now.duration_since(sent.at).as_micros()).unwrap_or(u32::MAX);
+        self.rtt.update(sample);
+        if sent.seq.is_after(self.last_ackacked) {
+            self.last_ackacked = sent.seq;
+        }
+        if self.cfg.tsbpd {
+            self.tsbpd.add_drift_sample(ts, now, i64::from(sample));
+        }
+    }
+
+    /// Handles a DROPREQ: stop waiting for these packets.
+    pub(crate) fn on_drop_request(&mut self, req: &DropRequest, now: Instant) {
+        let Some(range) = req.range() else {
+            return;
+        };
+        let start = self.buf.start();
+        // Clip to what is not yet delivered.
+        if range.last().is_before(start) {
+            return;
+        }
+        let first = range.first().max_wrapped(start);
+        self.loss
+            .remove_range(SeqRange::new(first, range.last()).unwrap_or(range));
+        if let Some(r) = SeqRange::new(first, range.last()) {
+            let mut kept = VecDeque::new();
+            for f in self.fresh.drain(..) {
+                if f.range.last().is_before(r.first()) || f.range.first().is_after(r.last()) {
+                    kept.push_back(f);
+                } else {
+                    if f.range.first().is_before(r.first())
+                        && let Some(b) = SeqRange::new(f.range.first(), r.first().prev())
+                    {
+                        kept.push_back(FreshLoss {
+                            range: b,
+                            ttl: f.ttl,
+                        });
+                    }
+                    if f.range.last().is_after(r.last())
+                        && let Some(a) = SeqRange::new(r.last().next(), f.range.last())
+                    {
+                        kept.push_back(FreshLoss {
+                            range: a,
+                            ttl: f.ttl,
+                        });
+                    }
+                }
+            }
+            self.fresh = kept;
+        }
+        let (Some(first_off), Some(last_off)) =
+            (self.buf.offset(first), self.buf.offset(range.last()))
+        else {
+            return;
+        };
+        self.buf.mark_dropped(first_off, last_off);
+        let last_in_buffer = last_off.min(self.buf.capacity().saturating_sub(1));
+        let after = start
+            .wrapping_add(u32::try_from(last_in_buffer).unwrap_or(0))
+            .next();
+        if after.is_after(self.next_expected) {
+            self.next_expected = after;
+        }
+        self.deliver(now);
+    }
+
+    /// Delivers what is due and drops what is too late.
+    pub(crate) fn deliver(&mut self, now: Instant) {
+        loop {
+            if self.buf.head_is_dropped() {
+                let d = self.buf.drop_front(1);
+                let avg = self.average_payload();
+                self.counters
+                    .receive_drop
+                    .add_many(d.requested, d.requested * avg);
+                continue;
+            }
+            match self.buf.head(self.cfg.message_api) {
+                Head::Empty => break,
+                Head::Complete { packets, ts } => {
+                    if self.cfg.tsbpd && self.tsbpd.delivery_time(ts) > now {
+                        break;
+                    }
+                    let Some(m) = self.buf.pop_message(packets) else {
+                        break;
+                    };
+                    self.delivered.push_back(Delivery {
+                        data: m.data,
+                        msg_number: m.msg,
+                        src_time: self.tsbpd.origin_time(m.ts),
+                        delivered_at: now,
+                    });
+                }
+                Head::Blocked { next } => {
+                    let Some((off, ts)) = next else {
+                        break;
+                    };
+                    if !(self.cfg.tsbpd && self.cfg.tlpktdrop) || self.tsbpd.delivery_time(ts) > now
+                    {
+                        break;
+                    }
+                    let d = self.buf.drop_front(off);
+                    let avg = self.average_payload();
+                    let lost = d.missing + d.requested;
+                    self.counters
+                        .receive_drop
+                        .add_many(lost + d.discarded, lost * avg + d.discarded_bytes);
+                    let start = self.buf.start();
+                    self.loss.remove_before(start);
+                    while let Some(f) = self.fresh.front_mut() {
+                        if !f.range.first().is_before(start) {
+                            break;
+                        }
+                        if f.range.last().is_before(start) {
+                            self.fresh.pop_front();
+                        } else if let Some(r) = SeqRange::new(start, f.range.last()) {
+                            f.range = r;
+                            break;
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if self.loss.is_empty() {
+            self.next_nak = None;
+        }
+    }
+
+    /// When the next delivery or too-late drop is due (TSBPD only).
+    fn next_delivery(&self) -> Option<Instant> {
+        if !self.cfg.tsbpd {
+            return None;
+        }
+        match self.buf.head(self.cfg.message_api) {
+            Head::Empty => None,
+            Head::Complete { ts, .. } => Some(self.tsbpd.delivery_time(ts)),
+            Head::Blocked { next } => {
+                if !self.cfg.tlpktdrop {
+                    return None;
+                }
+                next.map(|(_, ts)| self.tsbpd.delivery_time(ts))
+            }
+        }
+    }
+
+    /// When [`Receiver::handle_timeout`] must run next.
+    pub(crate) fn next_timeout(&self) -> Option<Instant> {
+        let mut t = self.next_delivery();
+        if self.ack_seq() != self.last_ackacked {
+            t = Some(t.map_or(self.next_ack, |t| t.min(self.next_ack)));
+        }
+        if let Some(n) = self.next_nak {
+            t = Some(t.map_or(n, |t| t.min(n)));
+        }
+        t
+    }
+
+    /// Runs the timers due at `now`: delivery and drop, the 10 ms ACK and
+    /// the periodic NAK.
+    pub(crate) fn handle_timeout(&mut self, now: Instant) {
+        self.deliver(now);
+        if now >= self.next_ack {
+            self.next_ack = now + ACK_INTERVAL;
+            self.send_ack(now);
+        }
+        if let Some(n) = self.next_nak
+            && now >= n
+        {
+            if self.cfg.nak_report && !self.loss.is_empty() {
+                let ranges: Vec<SeqRange> = self.loss.ranges().collect();
+                self.send_nak(ranges);
+            }
+            self.next_nak = if self.loss.is_empty() {
+                None
+            } else {
+                Some(now + self.nak_interval())
+            };
+        }
+    }
+
+    /// The timer-driven ACK (`sendCtrlAck`).
+    fn send_ack(&mut self, now: Instant) {
+        let ack = self.ack_seq();
+        if ack.is_after(self.last_ack_seq) {
+            self.last_ack_seq = ack;
+        } else if ack == self.last_ack_seq
+            && let Some(last) = self.last_ack_time
+            && now.duration_since(last) < self.rtt.rto()
+        {
+            return;
+        }
+        if !self.last_ack_seq.is_after(self.last_ackacked) {
+            return;
+        }
+        self.ack_number = self.ack_number.wrapping_add(1).max(1);
+        let available = self.available_buffer();
+        let full = self
+            .last_full_ack_time
+            .is_none_or(|t| now.duration_since(t) >= ACK_INTERVAL);
+        let info = if full {
+            self.last_full_ack_time = Some(now);
+            let (pps, bps) = self.rate.receive_rate();
+            AckInfo::Full(FullAck {
+                rtt: self.rtt.rtt_us(),
+                rtt_variance: self.rtt.var_us(),
+                available_buffer: available,
+                packets_receiving_rate: pps,
+                estimated_link_capacity: self.rate.bandwidth(),
+                receiving_rate: Some(bps),
+            })
+        } else {
+            AckInfo::Small {
+                rtt: self.rtt.rtt_us(),
+                rtt_variance: self.rtt.var_us(),
+                available_buffer: available,
+            }
+        };
+        self.control.push_back(ControlBody::Ack(Ack {
+            ack_number: self.ack_number,
+            ack_seq: ack,
+            info,
+        }));
+        self.counters.acks_sent += 1;
+        if self.history.len() >= ACK_HISTORY {
+            self.history.pop_front();
+        }
+        self.history.push_back(SentAck {
+            number: self.ack_number,
+            seq: ack,
+            at: now,
+        });
+        self.last_ack_time = Some(now);
+        self.packets_since_ack = 0;
+        self.light_acks = 1;
+    }
+
+    /// Free buffer space to announce, packets; at least 2 (libsrt's
+    /// deadlock breaker).
+    pub(crate) fn available_buffer(&self) -> u32 {
+        let used = usize::try_from(self.buf.start().offset_to(self.ack_seq()).max(0)).unwrap_or(0);
+        let free = self.buf.capacity().saturating_sub(used);
+        u32::try_from(free).unwrap_or(u32::MAX).max(2)
+    }
+
+    /// Buffer occupancy: packets, bytes, time span.
+    pub(crate) fn buffer_occupancy(&self) -> (u32, u64, Duration) {
+        let span = self.buf.timespan().map_or(Duration::ZERO, |(a, b)| {
+            Duration::from_micros(u64::try_from(b.saturating_sub(a)).unwrap_or(0))
+        });
+        (
+            u32::try_from(self.buf.packets()).unwrap_or(u32::MAX),
+            self.buf.bytes() as u64,
+            span,
+        )
+    }
+
+    /// Free space in the receive buffer, packets.
+    pub(crate) fn free_slots(&self) -> usize {
+        self.buf.capacity().saturating_sub(self.buf.span())
+    }
+
+    pub(crate) fn reorder_distance(&self) -> u32 {
+        self.reorder_distance
+    }
+
+    pub(crate) fn reorder_tolerance(&self) -> u32 {
+        self.cfg.loss_max_ttl
+    }
+
+    pub(crate) fn average_belated_time(&self) -> Duration {
+        let n = self.counters.receive_belated.packets;
+        if n == 0 {
+            return Duration::ZERO;
+        }
+        Duration::from_micros(self.belated_time_sum / n)
+    }
+
+    /// Packets in the loss list.
+    pub(crate) fn loss_len(&self) -> u64 {
+        self.loss.len()
+    }
+}
+
+#[cfg(test)]
+mod tests;
