@@ -256,6 +256,25 @@ fn copy_floor(plan: &[(usize, usize)], mut payloads: BytesMut) -> usize {
     count
 }
 
+/// The floor of a reader that hands a multi-chunk payload over as the
+/// chunks' own bytes (a list of `Bytes` split off the buffer) instead of
+/// copying them together: what a segmented payload type would cost.
+fn segment_floor(plan: &[(usize, usize)], mut payloads: BytesMut) -> usize {
+    let mut count = 0;
+    for &(len, chunk_size) in plan {
+        let mut segments = Vec::with_capacity(len.div_ceil(chunk_size));
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(chunk_size);
+            segments.push(payloads.split_to(n).freeze());
+            left -= n;
+        }
+        black_box(segments);
+        count += 1;
+    }
+    count
+}
+
 fn summary_ours(stream: &[u8]) -> Summary {
     let mut out = Vec::new();
     read_ours(stream, |m| {
@@ -324,6 +343,13 @@ fn read(c: &mut Criterion) {
             b.iter_batched(
                 || BytesMut::from(&payloads[..]),
                 |input| copy_floor(&plan, input),
+                BatchSize::LargeInput,
+            )
+        });
+        group.bench_function("floor: chunks split off, not copied together", |b| {
+            b.iter_batched(
+                || BytesMut::from(&payloads[..]),
+                |input| segment_floor(&plan, input),
                 BatchSize::LargeInput,
             )
         });
