@@ -70,6 +70,11 @@ pub struct ConnectionOptions {
     pub retransmit_algorithm: RetransmitAlgorithm,
     /// Interval of the keepalive sent when nothing else was sent; 1 s.
     pub keepalive_interval: Duration,
+    /// The floor of the periodic NAK interval `(RTT + 4·RTTVar) / 2`;
+    /// libsrt's live congestion controller fixes it at 20 ms. A lower
+    /// floor repairs more losses within the latency at the cost of more
+    /// NAKs (and, with [`RetransmitAlgorithm::Always`], retransmissions).
+    pub min_nak_interval: Duration,
     /// `SRTO_PASSPHRASE`: the secret the stream keys are wrapped with. The
     /// handshake already installed the first keys; the connection needs the
     /// passphrase to unwrap the peer's refreshed keys (KMREQ) and to wrap
@@ -98,6 +103,7 @@ impl PartialEq for ConnectionOptions {
             && self.key_refresh == other.key_refresh
             && self.retransmit_algorithm == other.retransmit_algorithm
             && self.keepalive_interval == other.keepalive_interval
+            && self.min_nak_interval == other.min_nak_interval
     }
 }
 
@@ -122,6 +128,7 @@ impl Default for ConnectionOptions {
             key_refresh: KeyRefreshConfig::default(),
             retransmit_algorithm: RetransmitAlgorithm::Reduced,
             keepalive_interval: Duration::from_secs(1),
+            min_nak_interval: Duration::from_millis(20),
             passphrase: None,
         }
     }

@@ -29,8 +29,6 @@ pub(crate) use tsbpd::TsbpdClock;
 pub(crate) const ACK_INTERVAL: Duration = Duration::from_millis(10);
 /// libsrt's `SELF_CLOCK_INTERVAL`: a light ACK every this many packets.
 pub(crate) const LIGHT_ACK_PACKETS: u32 = 64;
-/// The shortest periodic NAK interval (libsrt's `m_iMinNakInterval_us`).
-pub(crate) const MIN_NAK_INTERVAL: Duration = Duration::from_millis(20);
 /// libsrt's ACK window (`ACK_WND_SIZE`): ACKs remembered for ACKACK.
 const ACK_HISTORY: usize = 1024;
 
@@ -54,6 +52,8 @@ pub(crate) struct ReceiverConfig {
     pub(crate) message_api: bool,
     /// Most NAK words in one packet.
     pub(crate) max_nak_words: usize,
+    /// Floor of the periodic NAK interval.
+    pub(crate) min_nak_interval: Duration,
 }
 
 /// A message ready for the application.
@@ -346,7 +346,7 @@ impl Receiver {
     }
 
     fn nak_interval(&self) -> Duration {
-        (self.rtt.rto() / 2).max(MIN_NAK_INTERVAL)
+        (self.rtt.rto() / 2).max(self.cfg.min_nak_interval)
     }
 
     fn average_payload(&self) -> u64 {
