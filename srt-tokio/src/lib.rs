@@ -6,3 +6,5 @@
 #![forbid(unsafe_code)]
 
 pub use srt_proto as proto;
+
+pub mod relay;
