@@ -8,3 +8,4 @@
 pub use srt_proto as proto;
 
 pub mod relay;
+pub mod uri;
