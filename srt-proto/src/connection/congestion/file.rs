@@ -85,11 +85,13 @@ impl FileCc {
     }
 
     /// Whether the controller is still in slow start.
+    #[cfg(test)]
     pub(crate) fn in_slow_start(&self) -> bool {
         self.slow_start
     }
 
     /// The packet send period, microseconds.
+    #[cfg(test)]
     pub(crate) fn period_us(&self) -> f64 {
         self.period_us
     }

@@ -134,7 +134,7 @@ impl SendBuffer {
     }
 
     /// The sequence number the next pushed packet gets.
-    #[inline]
+    #[cfg(test)]
     pub(super) fn next_seq(&self) -> SeqNumber {
         self.front.wrapping_add(self.entries.len() as u32)
     }
@@ -169,13 +169,6 @@ impl SendBuffer {
     pub(super) fn push(&mut self, entry: Entry) {
         self.bytes = self.bytes.saturating_add(entry.payload.len() as u64);
         self.entries.push_back(entry);
-    }
-
-    /// The index of `seq`, if the buffer holds it.
-    #[inline]
-    pub(super) fn index_of(&self, seq: SeqNumber) -> Option<usize> {
-        let off = usize::try_from(self.front.offset_to(seq)).ok()?;
-        (off < self.entries.len()).then_some(off)
     }
 
     /// The entry at `index`.

@@ -191,11 +191,6 @@ impl Crypto {
     pub(super) fn peer_error(&self) -> Option<KmState> {
         self.peer_error
     }
-
-    /// Whether the current announcement still waits for its KMRSP.
-    pub(super) fn awaiting_response(&self) -> bool {
-        self.announcement.is_some() && self.retries_left > 0
-    }
 }
 
 /// A fresh stream key from the sender's generator, as long as `template`

@@ -740,6 +740,22 @@ fn unanswered_kmreq_is_repeated_every_one_and_a_half_rtt() {
 }
 
 #[test]
+fn kmrsp_error_ends_the_repetitions_and_is_kept() {
+    let (cfg, _) = encrypted_config(KeyRefreshConfig::new(20, 5).unwrap());
+    let mut s = Sender::new(cfg, ms(0));
+    for t in 0..20 {
+        s.push(payload(100), &opts(), ms(t)).unwrap();
+        flush(&mut s, ms(t));
+    }
+    assert_eq!(s.stats().km_sent, 1);
+    s.on_km_response(&KmResponse::Error(KmState::BadSecret), ms(20));
+    assert_eq!(s.km_peer_error(), Some(KmState::BadSecret));
+    s.handle_timeout(ms(1000));
+    flush(&mut s, ms(1000));
+    assert_eq!(s.stats().km_sent, 1);
+}
+
+#[test]
 fn retransmission_of_an_encrypted_packet_resends_the_ciphertext() {
     let (cfg, _) = encrypted_config(KeyRefreshConfig::default());
     let mut s = Sender::new(cfg, ms(0));

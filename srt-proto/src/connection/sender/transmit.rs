@@ -5,9 +5,9 @@
 use super::Sender;
 use super::congestion::{CongestionControl, SYN_INTERVAL_US};
 use crate::connection::RetransmitAlgorithm;
-use crate::packet::Packet;
+use crate::packet::{DataPacket, Packet};
 use crate::seq::MsgNumber;
-use crate::time::Instant;
+use crate::time::{Instant, Timestamp};
 use bytes::Bytes;
 use core::time::Duration;
 
@@ -34,16 +34,16 @@ impl Sender {
         if !self.pacer.ready(now) {
             return None;
         }
-        if self.buffer.rexmit_pending() > 0
-            && let Some(packet) = self.next_retransmission(now)
-        {
-            return Some(packet);
-        }
-        // A drop while looking for a retransmission may have queued a
-        // DROPREQ: it goes first.
-        if let Some(body) = self.control.pop_front() {
-            self.stats.drop_requests_sent = self.stats.drop_requests_sent.saturating_add(1);
-            return Some(self.control_packet(body, now));
+        if self.buffer.rexmit_pending() > 0 {
+            if let Some(packet) = self.next_retransmission(now) {
+                return Some(packet);
+            }
+            // A drop while looking for a retransmission may have queued a
+            // DROPREQ: it goes first.
+            if let Some(body) = self.control.pop_front() {
+                self.stats.drop_requests_sent = self.stats.drop_requests_sent.saturating_add(1);
+                return Some(self.control_packet(body, now));
+            }
         }
         self.next_new_packet(now)
     }
@@ -104,6 +104,7 @@ impl Sender {
         if self.buffer.sent() as u64 >= window {
             return None;
         }
+        let (front, start, peer) = (self.buffer.front(), self.start_time, self.peer_socket_id);
         let (index, entry) = self.buffer.next_unsent()?;
         if entry.ttl_deadline.is_some_and(|d| d <= now) {
             self.drop_message_at(index);
@@ -112,8 +113,18 @@ impl Sender {
             self.stats.drop_requests_sent = self.stats.drop_requests_sent.saturating_add(1);
             return Some(self.control_packet(body, now));
         }
-        let entry = self.buffer.get(index)?;
-        let mut packet = self.data_packet(index, entry, false);
+        entry.first_sent = Some(now);
+        let mut packet = DataPacket {
+            seq: front.wrapping_add(index as u32),
+            position: entry.position,
+            in_order: entry.in_order,
+            encryption: entry.key,
+            retransmitted: false,
+            msg_number: entry.msg,
+            timestamp: Timestamp::from_instant(entry.origin, start),
+            dst_socket_id: peer,
+            payload: entry.payload.clone(),
+        };
         if let Some(crypto) = &mut self.crypto {
             // The buffer lets go of the plaintext so it is encrypted in
             // place, then keeps the ciphertext for retransmissions.
@@ -123,9 +134,6 @@ impl Sender {
             if let Some(entry) = self.buffer.get_mut(index) {
                 entry.key = packet.encryption;
             }
-        }
-        if let Some(entry) = self.buffer.get_mut(index) {
-            entry.first_sent = Some(now);
         }
         self.buffer.mark_sent();
         let len = packet.payload.len();
