@@ -1,5 +1,8 @@
 use proptest::prelude::*;
 
+use std::time::Duration;
+
+use super::codec::I32_MAX;
 use super::*;
 
 fn srt(text: &str) -> SrtUri {
