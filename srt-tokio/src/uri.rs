@@ -351,6 +351,30 @@ impl FromStr for SrtUri {
 }
 
 impl SrtUri {
+    /// The peer to connect to, `(host, port)`: the URI's host and port for
+    /// a caller or rendezvous, `None` for a listener.
+    pub fn remote(&self) -> Option<(&str, u16)> {
+        (self.mode != Mode::Listener).then_some((self.host.as_str(), self.port))
+    }
+
+    /// The local address to bind, `(host, port)`, as `srt-live-transmit`
+    /// binds it; an empty host means all interfaces of the family the
+    /// peer needs.
+    /// - listener: the URI's host (or `adapter` when the host is empty)
+    ///   and the URI's port;
+    /// - caller: `adapter` and `port`, defaulting to all interfaces and
+    ///   port 0 (the system picks);
+    /// - rendezvous: like caller, but the port defaults to the remote port.
+    pub fn local_binding(&self) -> (&str, u16) {
+        let adapter = self.options.adapter.as_deref().unwrap_or("");
+        match self.mode {
+            Mode::Listener if self.host.is_empty() => (adapter, self.port),
+            Mode::Listener => (self.host.as_str(), self.port),
+            Mode::Caller => (adapter, self.options.port.unwrap_or(0)),
+            Mode::Rendezvous => (adapter, self.options.port.unwrap_or(self.port)),
+        }
+    }
+
     /// The mode a URI without `mode=` gets: listener without a host,
     /// rendezvous with a host and an adapter, caller with a host alone.
     pub fn default_mode(host: &str, options: &SrtOptions) -> Mode {

@@ -161,6 +161,40 @@ fn an_empty_uri_is_an_error() {
     assert_eq!(error(""), UriError::Empty);
 }
 
+#[test]
+fn a_listener_binds_its_host_or_adapter_and_port_and_has_no_remote() {
+    let uri = srt("srt://:9000");
+    assert_eq!((uri.local_binding(), uri.remote()), (("", 9000), None));
+    assert_eq!(
+        srt("srt://10.0.0.1:9000?mode=listener").local_binding(),
+        ("10.0.0.1", 9000)
+    );
+    assert_eq!(
+        srt("srt://:9000?adapter=10.0.0.1").local_binding(),
+        ("10.0.0.1", 9000)
+    );
+}
+
+#[test]
+fn a_caller_binds_adapter_and_port_or_lets_the_system_pick() {
+    let uri = srt("srt://remote:5001");
+    assert_eq!(
+        (uri.local_binding(), uri.remote()),
+        (("", 0), Some(("remote", 5001)))
+    );
+    let uri = srt("srt://remote:5001?adapter=10.0.0.1&port=4001&mode=caller");
+    assert_eq!(uri.local_binding(), ("10.0.0.1", 4001));
+}
+
+#[test]
+fn a_rendezvous_binds_the_remote_port_unless_port_is_given() {
+    let uri = srt("srt://192.168.0.5:5000?mode=rendezvous");
+    assert_eq!(uri.local_binding(), ("", 5000));
+    assert_eq!(uri.remote(), Some(("192.168.0.5", 5000)));
+    let uri = srt("srt://[::1]:5000?mode=rendezvous&port=4000");
+    assert_eq!(uri.local_binding(), ("", 4000));
+}
+
 // --- options: values and units ------------------------------------------------
 
 #[test]
