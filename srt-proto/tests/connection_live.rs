@@ -11,13 +11,18 @@
 mod connection_support;
 
 use connection_support::*;
-use srt_proto::sim::{LinkConfig, for_each_seed};
+use srt_proto::sim::for_each_seed;
 
 /// Seeds that once failed; never remove one.
 const REGRESSION_SEEDS: &[u64] = &[];
 
 fn ten_percent_both_ways(seed: u64, secs: u64) -> Result<(), String> {
-    let o = live_run(seed, secs, random_loss(10.0), Repair::Eager)?;
+    let o = Scenario {
+        link: random_loss(10.0),
+        repair: Repair::Eager,
+        ..Scenario::live(seed, secs)
+    }
+    .run()?;
     if o.missing != 0 || o.receiver_dropped != 0 || o.delivered != o.sent {
         return Err(format!("not everything delivered: {o:?}"));
     }
@@ -26,7 +31,7 @@ fn ten_percent_both_ways(seed: u64, secs: u64) -> Result<(), String> {
 
 #[test]
 fn live_over_a_clean_link_delivers_every_message_at_its_tsbpd_time() {
-    let o = live_run(1, 2, LinkConfig::new(), Repair::Libsrt).unwrap();
+    let o = Scenario::live(1, 2).run().unwrap();
     assert_eq!(o.delivered, o.sent);
     assert!(o.sent > 1800);
 }
@@ -54,7 +59,12 @@ fn live_with_ten_percent_loss_both_ways_over_200_seeds_of_a_minute() {
 fn with_libsrt_repair_defaults_what_is_not_repaired_is_counted_dropped() {
     // SRTO_RETRANSMITALGO = 1 and a 20 ms NAK floor repair less within
     // 200 ms: a few packets per minute go; each is counted.
-    let o = live_run(0, 20, random_loss(10.0), Repair::Libsrt).unwrap();
+    let o = Scenario {
+        link: random_loss(10.0),
+        ..Scenario::live(0, 20)
+    }
+    .run()
+    .unwrap();
     assert_eq!(o.missing, o.receiver_dropped, "{o:?}");
     assert!(o.delivered + o.missing >= o.sent - 100, "{o:?}");
 }

@@ -106,6 +106,7 @@ impl Connection {
             loss_max_ttl: o.loss_max_ttl,
             message_api: n.message_api,
             max_nak_words: sender::payload_size(n.mss, Congestion::File) / 4,
+            nak_report_accel: o.nak_report_accel,
             min_nak_interval: o.min_nak_interval,
         };
         let keys = n.crypto.as_ref().map(|c| {

@@ -70,10 +70,15 @@ pub struct ConnectionOptions {
     pub retransmit_algorithm: RetransmitAlgorithm,
     /// Interval of the keepalive sent when nothing else was sent; 1 s.
     pub keepalive_interval: Duration,
-    /// The floor of the periodic NAK interval `(RTT + 4·RTTVar) / 2`;
-    /// libsrt's live congestion controller fixes it at 20 ms. A lower
-    /// floor repairs more losses within the latency at the cost of more
-    /// NAKs (and, with [`RetransmitAlgorithm::Always`], retransmissions).
+    /// The periodic NAK interval is `(RTT + 4·RTTVar) / nak_report_accel`,
+    /// at least [`min_nak_interval`](Self::min_nak_interval); libsrt's live
+    /// congestion controller fixes the accelerator at 2
+    /// (`m_iNakReportAccel`). A larger one repairs more losses within the
+    /// latency at the cost of more NAKs (and, with
+    /// [`RetransmitAlgorithm::Always`], retransmissions).
+    pub nak_report_accel: u32,
+    /// The floor of the periodic NAK interval; libsrt's live congestion
+    /// controller fixes it at 20 ms (`m_iMinNakInterval_us`).
     pub min_nak_interval: Duration,
     /// `SRTO_PASSPHRASE`: the secret the stream keys are wrapped with. The
     /// handshake already installed the first keys; the connection needs the
@@ -103,6 +108,7 @@ impl PartialEq for ConnectionOptions {
             && self.key_refresh == other.key_refresh
             && self.retransmit_algorithm == other.retransmit_algorithm
             && self.keepalive_interval == other.keepalive_interval
+            && self.nak_report_accel == other.nak_report_accel
             && self.min_nak_interval == other.min_nak_interval
     }
 }
@@ -128,6 +134,7 @@ impl Default for ConnectionOptions {
             key_refresh: KeyRefreshConfig::default(),
             retransmit_algorithm: RetransmitAlgorithm::Reduced,
             keepalive_interval: Duration::from_secs(1),
+            nak_report_accel: 2,
             min_nak_interval: Duration::from_millis(20),
             passphrase: None,
         }

@@ -345,12 +345,12 @@ pub enum Repair {
     /// libsrt's defaults: `SRTO_RETRANSMITALGO = 1`, periodic NAK floor
     /// 20 ms.
     Libsrt,
-    /// `SRTO_RETRANSMITALGO = 0` (retransmit on every NAK) and a 10 ms
-    /// periodic NAK floor.
+    /// `SRTO_RETRANSMITALGO = 0` (retransmit on every NAK) and periodic
+    /// NAKs every `(RTT + 4·RTTVar) / 4`, at least 10 ms.
     Eager,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Outcome {
     pub sent: u64,
     pub delivered: u64,
@@ -358,72 +358,149 @@ pub struct Outcome {
     pub missing: u64,
     pub receiver_dropped: u64,
     pub sender_dropped: u64,
+    pub undecrypted: u64,
+    pub retransmitted: u64,
+    pub km_sent: u64,
+    /// The largest distance of a delivery delay from latency + one-way
+    /// delay.
+    pub worst_delay_error: Duration,
+    /// The receiver's drift estimate at the end, µs.
+    pub drift_us: i64,
 }
 
-/// 10 Mbit/s of 1316-byte messages for `secs` virtual seconds over a 40 ms
-/// RTT link with `link` loss both ways. Checks that what was delivered
-/// came once, in order, uncorrupted, at its TSBPD time (±1 ms), and counts
-/// what never came.
-pub fn live_run(seed: u64, secs: u64, link: LinkConfig, repair: Repair) -> Result<Outcome, String> {
-    let start = Instant::ZERO;
-    let until = start + Duration::from_secs(secs);
-    let (mut pa, mut pb) = pair_params(1000 + seed as u32, true, LATENCY, start);
-    if repair == Repair::Eager {
+/// A live stream from A to B.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub seed: u64,
+    /// When the source starts (connections start at virtual zero).
+    pub start: Instant,
+    pub secs: u64,
+    pub bits_per_second: u64,
+    pub link: LinkConfig,
+    /// The link from B back to A, if not the same as `link`.
+    pub reverse_link: Option<LinkConfig>,
+    pub repair: Repair,
+    /// A's clock runs this many ppm fast.
+    pub sender_skew_ppm: i64,
+    pub isn: u32,
+    /// Key refresh rate and pre-announce, packets: encrypts the stream.
+    pub key_refresh: Option<(u32, u32)>,
+    /// The delivery delay may be this far from latency + one-way delay.
+    pub tolerance: Duration,
+}
+
+impl Scenario {
+    /// The live scenario, without loss: 10 Mbit/s, latency 200 ms,
+    /// RTT 40 ms.
+    pub fn live(seed: u64, secs: u64) -> Self {
+        Self {
+            seed,
+            start: Instant::ZERO,
+            secs,
+            bits_per_second: 10_000_000,
+            link: LinkConfig::new(),
+            reverse_link: None,
+            repair: Repair::Libsrt,
+            sender_skew_ppm: 0,
+            isn: 1000 + seed as u32,
+            key_refresh: None,
+            tolerance: Duration::from_millis(1),
+        }
+    }
+
+    /// Runs it and checks what was delivered came once, in order,
+    /// uncorrupted, on time; counts what never came.
+    pub fn run(&self) -> Result<Outcome, String> {
+        let until = self.start + Duration::from_secs(self.secs);
+        let (mut pa, mut pb) = pair_params(self.isn, true, LATENCY, Instant::ZERO);
         for p in [&mut pa, &mut pb] {
-            p.options.retransmit_algorithm = RetransmitAlgorithm::Always;
-            p.options.min_nak_interval = Duration::from_millis(10);
+            if self.repair == Repair::Eager {
+                p.options.retransmit_algorithm = RetransmitAlgorithm::Always;
+                p.options.nak_report_accel = 4;
+                p.options.min_nak_interval = Duration::from_millis(10);
+            }
+            if let Some((rate, pre)) = self.key_refresh {
+                encrypt(p, rate, pre);
+            }
         }
-    }
-    let mut a = Peer::new(Connection::new(pa, [1; 32]), addr(A), addr(B));
-    a.source = Some(Source::live(10_000_000, 1316, start, until));
-    let b = Peer::new(Connection::new(pb, [2; 32]), addr(B), addr(A));
-    let mut net = network(seed, a, b, link.latency(ONE_WAY));
-    net.run_until(until + LATENCY + Duration::from_millis(1500))
-        .map_err(|e| format!("sim: {e}"))?;
-    let a = &net.nodes()[0];
-    let b = &net.nodes()[1];
-    let src = a.source.as_ref().unwrap();
-    if src.refused != 0 {
-        return Err(format!("{} messages refused by send", src.refused));
-    }
-    let expected_delay = LATENCY + ONE_WAY;
-    let mut next = 0u64;
-    let mut missing = 0u64;
-    for (i, r) in b.received.iter().enumerate() {
-        let (index, sent_at) =
-            check_message(&r.data).ok_or_else(|| format!("message {i} corrupted"))?;
-        if index < next {
-            return Err(format!("message {index} delivered twice or out of order"));
+        let mut a = Peer::new(Connection::new(pa, [1; 32]), addr(A), addr(B));
+        a.skew_ppm = self.sender_skew_ppm;
+        a.source = Some(Source::live(self.bits_per_second, 1316, self.start, until));
+        let b = Peer::new(Connection::new(pb, [2; 32]), addr(B), addr(A));
+        let mut net = network(self.seed, a, b, self.link.clone().latency(ONE_WAY));
+        if let Some(reverse) = &self.reverse_link {
+            net.link(addr(B), addr(A), reverse.clone().latency(ONE_WAY));
         }
-        missing += index - next;
-        next = index + 1;
-        let delay = r.delivered_at.duration_since(sent_at);
-        if delay.abs_diff(expected_delay) > Duration::from_millis(1) {
+        net.run_until(until + LATENCY + Duration::from_millis(1500))
+            .map_err(|e| format!("sim: {e}"))?;
+        let a = &net.nodes()[0];
+        let b = &net.nodes()[1];
+        let src = a.source.as_ref().unwrap();
+        if src.refused != 0 {
+            return Err(format!("{} messages refused by send", src.refused));
+        }
+        let expected_delay = LATENCY + ONE_WAY;
+        let mut next = 0u64;
+        let mut o = Outcome::default();
+        for (i, r) in b.received.iter().enumerate() {
+            let (index, sent_at) =
+                check_message(&r.data).ok_or_else(|| format!("message {i} corrupted"))?;
+            if index < next {
+                return Err(format!("message {index} delivered twice or out of order"));
+            }
+            o.missing += index - next;
+            next = index + 1;
+            let delay = r.delivered_at.duration_since(sent_at);
+            let error = delay.abs_diff(expected_delay);
+            o.worst_delay_error = o.worst_delay_error.max(error);
+            if error > self.tolerance {
+                return Err(format!(
+                    "message {index} delivered {delay:?} after sending, expected {expected_delay:?} ± {:?}",
+                    self.tolerance
+                ));
+            }
+        }
+        let now_a = a.local(net.now());
+        let sa = a.conn.stats(now_a);
+        let sb = b.conn.stats(net.now());
+        // A lost tail (no later packet reveals the gap; libsrt's live
+        // sender has no retransmission timer with NAK reports on) is not a
+        // loss ARQ can see: every message sent up to 100 ms before the end
+        // must be delivered or counted dropped.
+        let tail = (100_000_000 / src.interval.as_nanos().max(1)) as u64;
+        if next + tail < src.sent {
             return Err(format!(
-                "message {index} delivered {delay:?} after sending, expected {expected_delay:?} ± 1 ms"
+                "only {next} of {} messages accounted for",
+                src.sent
             ));
         }
+        o.sent = src.sent;
+        o.delivered = b.received.len() as u64;
+        o.receiver_dropped = sb.total.receive_drop.packets;
+        o.sender_dropped = sa.total.send_drop.packets;
+        o.undecrypted = sb.total.receive_undecrypted.packets;
+        o.retransmitted = sa.total.retransmitted.packets;
+        o.km_sent = sa.total.km_sent;
+        o.drift_us = b.conn.drift_us();
+        Ok(o)
     }
-    let sa = a.conn.stats(net.now());
-    let sb = b.conn.stats(net.now());
-    // A lost tail (no later packet reveals the gap; libsrt's live sender
-    // has no retransmission timer with NAK reports on) is not a loss ARQ
-    // can see: every message sent up to 100 ms before the end must be
-    // delivered or counted dropped.
-    let tail = (100_000_000 / src.interval.as_nanos().max(1)) as u64;
-    if next + tail < src.sent {
-        return Err(format!(
-            "only {next} of {} messages accounted for",
-            src.sent
-        ));
-    }
-    Ok(Outcome {
-        sent: src.sent,
-        delivered: b.received.len() as u64,
-        missing,
-        receiver_dropped: sb.total.receive_drop.packets,
-        sender_dropped: sa.total.send_drop.packets,
-    })
+}
+
+/// Encrypts a connection's parameters with AES-128-CTR, one shared key and
+/// passphrase, refreshing the key every `rate` packets.
+pub fn encrypt(p: &mut ConnectionParams, rate: u32, pre_announce: u32) {
+    use srt_proto::crypto::{
+        CipherMode, KeyLength, KeyRefreshConfig, Passphrase, Salt, Sek, StreamKeys,
+    };
+    use srt_proto::handshake::NegotiatedCrypto;
+    p.negotiated.crypto = Some(NegotiatedCrypto {
+        mode: CipherMode::AesCtr,
+        key_len: KeyLength::Aes128,
+        salt: Salt::from_slice(&[0x5a; 16]).unwrap(),
+        keys: StreamKeys::Even(Sek::from_bytes(&[0x11; 16]).unwrap()),
+    });
+    p.options.passphrase = Some(Passphrase::try_from("correct horse battery").unwrap());
+    p.options.key_refresh = KeyRefreshConfig::new(rate, pre_announce).unwrap();
 }
 
 pub fn random_loss(percent: f64) -> LinkConfig {

@@ -52,6 +52,8 @@ pub(crate) struct ReceiverConfig {
     pub(crate) message_api: bool,
     /// Most NAK words in one packet.
     pub(crate) max_nak_words: usize,
+    /// Divisor of `RTT + 4·RTTVar` for the periodic NAK interval.
+    pub(crate) nak_report_accel: u32,
     /// Floor of the periodic NAK interval.
     pub(crate) min_nak_interval: Duration,
 }
@@ -154,10 +156,10 @@ impl Receiver {
     /// Notes any packet's timestamp from the peer (sets the TSBPD time
     /// base from the first one).
     pub(crate) fn observe_timestamp(&mut self, ts: Timestamp, now: Instant) {
-        if !self.tsbpd.is_set() {
-            let unwrapped = self.tsbpd.unwrap(ts);
-            self.tsbpd.observe(unwrapped, now);
-        }
+        // Every packet moves the unwrapped time line on, so a wrap is seen
+        // even across a long silence of data.
+        let unwrapped = self.tsbpd.unwrap(ts);
+        self.tsbpd.observe(unwrapped, now);
     }
 
     /// The next control packet body to send.
@@ -213,6 +215,20 @@ impl Receiver {
             self.buf.get(off),
             Some(buffer::Slot::Full(_) | buffer::Slot::Dropped)
         ) {
+            return;
+        }
+        if self.cfg.tsbpd && self.cfg.tlpktdrop && self.tsbpd.delivery_time(ts) < now {
+            // Arrived after its delivery time: delivering it now would be
+            // late. Its place is skipped (and counted dropped) when the next
+            // packet is due.
+            self.counters.receive_belated.add(len);
+            let late = now.duration_since(self.tsbpd.delivery_time(ts));
+            self.belated_time_sum = self
+                .belated_time_sum
+                .saturating_add(u64::try_from(late.as_micros()).unwrap_or(u64::MAX));
+            // Not awaited any more: off the loss list, and gaps before it
+            // noted as for any arrival.
+            self.track_sequence(seq, now);
             return;
         }
         let payload = match (packet.encryption, &self.keys) {
@@ -346,7 +362,7 @@ impl Receiver {
     }
 
     fn nak_interval(&self) -> Duration {
-        (self.rtt.rto() / 2).max(self.cfg.min_nak_interval)
+        (self.rtt.rto() / self.cfg.nak_report_accel.max(1)).max(self.cfg.min_nak_interval)
     }
 
     fn average_payload(&self) -> u64 {

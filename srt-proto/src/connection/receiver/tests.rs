@@ -18,6 +18,7 @@ fn cfg() -> ReceiverConfig {
         loss_max_ttl: 0,
         message_api: true,
         max_nak_words: 300,
+        nak_report_accel: 2,
         min_nak_interval: Duration::from_millis(20),
     }
 }
@@ -253,6 +254,23 @@ fn a_missing_packet_is_dropped_when_the_next_one_is_due() {
 }
 
 #[test]
+fn a_packet_arriving_after_its_delivery_time_is_not_delivered_late() {
+    let mut r = receiver();
+    r.on_data(data(0, 0), ms(20));
+    r.on_data(data(2, 10), ms(30));
+    r.handle_timeout(ms(120));
+    deliveries(&mut r);
+    let mut late = data(1, 5);
+    late.retransmitted = true;
+    r.on_data(late, ms(126));
+    assert_eq!(r.counters.receive_belated.packets, 1);
+    assert_eq!(r.loss_len(), 0, "not awaited any more");
+    r.handle_timeout(ms(130));
+    assert_eq!(deliveries(&mut r), vec![(2, ms(130))]);
+    assert_eq!(r.counters.receive_drop.packets, 1);
+}
+
+#[test]
 fn without_too_late_drop_a_gap_blocks_delivery() {
     let mut c = cfg();
     c.tlpktdrop = false;
@@ -343,9 +361,10 @@ fn a_message_of_several_packets_is_delivered_whole() {
     let [a, b, c] = parts;
     r.on_data(a, ms(20));
     r.on_data(c, ms(20));
-    r.handle_timeout(ms(200));
+    r.handle_timeout(ms(100));
     assert!(core::iter::from_fn(|| r.poll_delivery()).next().is_none());
-    r.on_data(b, ms(201));
+    r.on_data(b, ms(101));
+    r.handle_timeout(ms(120));
     let d: Vec<_> = core::iter::from_fn(|| r.poll_delivery()).collect();
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].data.len(), 300);

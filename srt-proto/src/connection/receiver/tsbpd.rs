@@ -113,11 +113,6 @@ impl TsbpdClock {
         }
     }
 
-    /// Whether the time base is known.
-    pub(crate) fn is_set(&self) -> bool {
-        self.base.is_some()
-    }
-
     /// The origin time of a packet on our clock (TSBPD time − latency).
     pub(crate) fn origin_time(&self, unwrapped: i64) -> Instant {
         let base = self.base.unwrap_or(0);
