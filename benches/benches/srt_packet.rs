@@ -101,7 +101,7 @@ fn decode(c: &mut Criterion) {
         group.bench_function("srt-proto owned buffer", |b| {
             b.iter_batched(
                 || bytes.clone(),
-                |buf| Packet::decode_owned(buf),
+                Packet::decode_owned,
                 BatchSize::SmallInput,
             )
         });

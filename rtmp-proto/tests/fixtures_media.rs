@@ -164,6 +164,11 @@ fn every_tag_of_source_flv_remuxes_to_the_same_body() {
             // onMetaData re-encodes to equal AMF0 values, not necessarily equal bytes.
             continue;
         }
-        assert_eq!(again.body, Bytes::clone(&tag.body), "tag at {}", tag.timestamp);
+        assert_eq!(
+            again.body,
+            Bytes::clone(&tag.body),
+            "tag at {}",
+            tag.timestamp
+        );
     }
 }
