@@ -9,6 +9,7 @@
 
 use super::{AccessControl, Conn, ConnState, Endpoint, Event, ListenConfig, Output};
 use crate::access::{AcceptOptions, ConnectionRequest, Decision};
+use crate::crypto::Passphrase;
 use crate::handshake::config::{CryptoMode, EncryptionConfig};
 use crate::handshake::negotiate::{self, Negotiated};
 use crate::handshake::{HandshakeConfig, RequestId, Transmit};
@@ -36,6 +37,15 @@ pub(super) struct Rejection {
     peer: SocketAddr,
     peer_socket_id: u32,
     reason: RejectReason,
+}
+
+/// Who a new connection is, on the listener side.
+struct Accepted {
+    local_id: u32,
+    from: SocketAddr,
+    request: Option<RequestId>,
+    policy_accepted: bool,
+    passphrase: Option<Passphrase>,
 }
 
 /// The listening state.
@@ -249,10 +259,10 @@ impl Endpoint {
             return;
         };
         let base = &listening.config.handshake;
-        let result = match options {
-            Some(options) => negotiate::respond(&with_options(base, options), hs, false),
-            None => negotiate::respond(base, hs, false),
-        };
+        let overridden = options.map(|options| with_options(base, options));
+        let config = overridden.as_ref().unwrap_or(base);
+        let result = negotiate::respond(config, hs, false);
+        let passphrase = config.encryption.as_ref().map(|e| e.passphrase.clone());
         let response = match result {
             Ok(response) => response,
             Err(reason) => {
@@ -275,30 +285,31 @@ impl Endpoint {
             extensions: response.extensions,
             ..skeleton
         };
-        self.accept_connection(
+        let accepted = Accepted {
             local_id,
             from,
             request,
             policy_accepted,
-            reply,
-            response.negotiated,
-            now,
-            out,
-        );
+            passphrase,
+        };
+        self.accept_connection(accepted, reply, response.negotiated, now, out);
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn accept_connection(
         &mut self,
-        local_id: u32,
-        from: SocketAddr,
-        request: Option<RequestId>,
-        policy_accepted: bool,
+        accepted: Accepted,
         reply: Handshake,
         negotiated: Negotiated,
         now: Instant,
         out: &mut Vec<Output>,
     ) {
+        let Accepted {
+            local_id,
+            from,
+            request,
+            policy_accepted,
+            passphrase,
+        } = accepted;
         let peer_socket_id = negotiated.peer_socket_id;
         let t = Transmit {
             to: from,
@@ -306,7 +317,8 @@ impl Endpoint {
             handshake: reply.clone(),
         };
         self.io.handshake(t, now, now, out);
-        let connection = self.make_connection(local_id, from, now, &negotiated);
+        let connection =
+            self.make_connection(local_id, from, now, &negotiated, passphrase.as_ref());
         self.conns.insert(
             local_id,
             Conn {
@@ -315,6 +327,7 @@ impl Endpoint {
                 request,
                 policy_accepted,
                 repeat_reply: Some(Box::new(reply)),
+                passphrase: None,
                 start: now,
                 state: ConnState::Established(connection),
             },

@@ -54,6 +54,7 @@ use crate::connection::{
     CloseReason, Connection, ConnectionEvent, ConnectionParams, ConnectionState, SendOptions,
 };
 use crate::cookie::CookieJar;
+use crate::crypto::Passphrase;
 use crate::handshake::{
     Caller, CallerEvent, HandshakeConfig, Negotiated, Rendezvous, RendezvousEvent, RequestId,
     Transmit,
@@ -129,6 +130,8 @@ struct Conn {
     policy_accepted: bool,
     /// The handshake to send again when the peer repeats its last one.
     repeat_reply: Option<Box<Handshake>>,
+    /// The passphrase the connection encrypts with, for its key refreshes.
+    passphrase: Option<Passphrase>,
     start: Instant,
     state: ConnState,
 }
@@ -315,6 +318,7 @@ impl Endpoint {
             return None;
         };
         let isn = self.rng.initial_seq();
+        let passphrase = config.encryption.as_ref().map(|e| e.passphrase.clone());
         let caller = Caller::new(config, remote, id, isn, &mut self.rng, now);
         out.push(Output::Event(Event::Connecting {
             conn: ConnectionId(id),
@@ -328,6 +332,7 @@ impl Endpoint {
                 request: None,
                 policy_accepted: false,
                 repeat_reply: None,
+                passphrase,
                 start: now,
                 state: ConnState::Calling(Box::new(caller)),
             },
@@ -356,6 +361,7 @@ impl Endpoint {
         };
         let isn = self.rng.initial_seq();
         let cookie = self.cookies.cookie(remote, now);
+        let passphrase = config.encryption.as_ref().map(|e| e.passphrase.clone());
         let rdv = Rendezvous::new(config, remote, id, isn, cookie, &mut self.rng, now);
         out.push(Output::Event(Event::Connecting {
             conn: ConnectionId(id),
@@ -370,6 +376,7 @@ impl Endpoint {
                 request: None,
                 policy_accepted: false,
                 repeat_reply: None,
+                passphrase,
                 start: now,
                 state: ConnState::Rendezvous(Box::new(rdv)),
             },
@@ -650,13 +657,18 @@ impl Endpoint {
         peer: SocketAddr,
         start: Instant,
         negotiated: &Negotiated,
+        passphrase: Option<&Passphrase>,
     ) -> Box<Connection> {
+        let mut options = self.config.connection_options.clone();
+        if negotiated.crypto.is_some() {
+            options.passphrase = passphrase.cloned();
+        }
         let params = ConnectionParams {
             local_socket_id: id,
             peer_socket_id: negotiated.peer_socket_id,
             peer_addr: peer,
             negotiated: negotiated.clone(),
-            options: self.config.connection_options.clone(),
+            options,
             start_time: start,
         };
         Box::new(Connection::new(params, self.rng.bytes::<32>()))
@@ -671,10 +683,14 @@ impl Endpoint {
         now: Instant,
         out: &mut Vec<Output>,
     ) {
-        let Some((peer, start)) = self.conns.get(&id).map(|c| (c.peer, c.start)) else {
+        let Some((peer, start, passphrase)) = self
+            .conns
+            .get_mut(&id)
+            .map(|c| (c.peer, c.start, c.passphrase.take()))
+        else {
             return;
         };
-        let connection = self.make_connection(id, peer, start, &negotiated);
+        let connection = self.make_connection(id, peer, start, &negotiated, passphrase.as_ref());
         let Some(conn) = self.conns.get_mut(&id) else {
             return;
         };
