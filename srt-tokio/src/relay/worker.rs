@@ -6,7 +6,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -21,6 +21,9 @@ use super::{Direction, Shared, relay_time};
 
 /// Large enough for any UDP datagram.
 const RECV_BUFFER: usize = 65_536;
+
+/// How many more events one wake-up handles before transmitting.
+const BATCH: usize = 64;
 
 /// How many receive errors in a row one poll of a socket swallows before
 /// it yields (an error is consumed by reading it, so the next read
@@ -106,15 +109,39 @@ impl Worker {
     pub(super) async fn run(mut self) {
         loop {
             let event = poll_fn(|cx| self.poll_event(cx)).await;
-            match event {
-                Event::Shutdown => break,
-                Event::Timer => {}
-                Event::FromClient(from, data) => self.on_client_datagram(from, data).await,
-                Event::FromUpstream(client, data) => self.on_upstream_datagram(client, data),
+            if !self.handle(event).await {
+                return;
+            }
+            // Take what else is already waiting before transmitting, so a
+            // burst costs one delivery pass instead of one per datagram.
+            // Polling with a no-op waker is fine: the next `poll_fn` above
+            // polls every source again with the task's waker before it
+            // sleeps.
+            for _ in 0..BATCH {
+                let next = self.poll_event(&mut Context::from_waker(Waker::noop()));
+                match next {
+                    Poll::Ready(event) => {
+                        if !self.handle(event).await {
+                            return;
+                        }
+                    }
+                    Poll::Pending => break,
+                }
             }
             self.deliver_due().await;
             self.arm_timer();
         }
+    }
+
+    /// Acts on one event; false on shutdown.
+    async fn handle(&mut self, event: Event) -> bool {
+        match event {
+            Event::Shutdown => return false,
+            Event::Timer => {}
+            Event::FromClient(from, data) => self.on_client_datagram(from, data).await,
+            Event::FromUpstream(client, data) => self.on_upstream_datagram(client, data),
+        }
+        true
     }
 
     fn now(&self) -> Instant {
