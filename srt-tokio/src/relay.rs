@@ -58,6 +58,15 @@
 //! rate limit depend on those times, and the timer wakes up to about a
 //! millisecond late.
 //!
+//! # Limits
+//! The relay reads its sockets with the OS's default receive buffer
+//! (about 208 KiB on Linux); a datagram the kernel drops before the relay
+//! reads it never reaches the link and is not counted: compare what you
+//! sent with [`DirectionStats::received`]. One task does everything; a
+//! release build on a busy two-core machine relayed 30 000 datagrams of
+//! 1316 bytes per second (316 Mbit/s) with 0.6 % lost that way. Deliveries
+//! are up to about a millisecond late (the tokio timer's resolution).
+//!
 //! # Memory
 //! Without a rate limit, a link holds everything in flight for its latency.
 //! Each direction therefore refuses datagrams once
