@@ -225,6 +225,27 @@ async fn answers_go_back_to_the_client_that_sent() {
 }
 
 #[tokio::test]
+async fn each_direction_has_its_own_impairments() {
+    let server = socket().await;
+    let relay = relay_to(&server, LinkConfig::new()).await;
+    relay.set_backward(LinkConfig::new().loss(Probability::ALWAYS));
+    let client = socket().await;
+    client.send_to(b"hello", relay.local_addr()).await.unwrap();
+    let mut buf = [0_u8; 16];
+    let (len, from) = timeout(QUIET, server.recv_from(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&buf[..len], b"hello", "forward is untouched");
+    server.send_to(b"answer", from).await.unwrap();
+    assert!(timeout(QUIET, client.recv(&mut buf)).await.is_err());
+    let stats = relay.stats();
+    assert_eq!(stats.backward.link.dropped_random, 1);
+    assert_eq!(relay.backward_config().loss, Probability::ALWAYS);
+    assert_eq!(relay.forward_config().loss, Probability::NEVER);
+}
+
+#[tokio::test]
 async fn a_full_client_table_refuses_new_active_clients() {
     let server = socket().await;
     let relay = Relay::builder()
