@@ -137,3 +137,132 @@ fn rendezvous_peers_exchange_messages_both_ways() {
     assert_eq!(messages(node(&net, a)), expected);
     assert_eq!(messages(node(&net, b)), expected);
 }
+
+fn send_at(
+    net: &mut Network<EpNode>,
+    id: NodeId,
+    conn: ConnectionId,
+    at_time: u64,
+    data: bytes::Bytes,
+) {
+    net.schedule(at_ms(at_time), id, move |n, now, out| {
+        n.feed(
+            Input::Send {
+                conn,
+                data,
+                options: SendOptions::default(),
+            },
+            now,
+            out,
+        )
+    })
+    .unwrap();
+}
+
+/// The messages `n` received, by connection.
+fn by_conn(n: &EpNode) -> std::collections::BTreeMap<ConnectionId, Vec<bytes::Bytes>> {
+    let mut map = std::collections::BTreeMap::<_, Vec<_>>::new();
+    for (_, e) in &n.events {
+        if let Event::Message { conn, data, .. } = e {
+            map.entry(*conn).or_default().push(data.clone());
+        }
+    }
+    map
+}
+
+#[test]
+fn twenty_callers_share_the_listeners_socket_and_each_stream_stays_apart() {
+    let mut net = Network::new().with_seed(9);
+    let l = net
+        .add_node(addr(LISTENER), EpNode::new(addr(LISTENER), 9))
+        .unwrap();
+    listen(&mut net, l, ListenConfig::new(HandshakeConfig::default()));
+    let callers: Vec<NodeId> = (0..20)
+        .map(|i| {
+            let a = addr(&format!("10.0.3.{}:6000", i + 1));
+            let id = net.add_node(a, EpNode::new(a, 9)).unwrap();
+            net.link_both_ways(
+                a,
+                addr(LISTENER),
+                LinkConfig::new().latency(Duration::from_millis(5)),
+            );
+            connect(&mut net, id, LISTENER, HandshakeConfig::default());
+            id
+        })
+        .collect();
+    net.run_until(at_ms(500)).unwrap();
+    assert_eq!(node(&net, l).ep.state_size().established, 20);
+    for (k, &c) in callers.iter().enumerate() {
+        let (_, conn) = node(&net, c).connected().unwrap();
+        for i in 0..50 {
+            let data = bytes::Bytes::from(format!("caller {k} message {i}").into_bytes());
+            send_at(&mut net, c, conn, 500 + i, data);
+        }
+    }
+    net.run_until(at_ms(3_000)).unwrap();
+    let received = by_conn(node(&net, l));
+    assert_eq!(received.len(), 20);
+    for stream in received.values() {
+        let k = String::from_utf8_lossy(&stream[0])
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .to_string();
+        let expected: Vec<_> = (0..50)
+            .map(|i| bytes::Bytes::from(format!("caller {k} message {i}").into_bytes()))
+            .collect();
+        assert_eq!(stream, &expected);
+    }
+}
+
+#[test]
+fn one_socket_is_listener_caller_and_rendezvous_peer_at_once() {
+    // X listens, calls Y, and rendezvouses with Z; W calls X.
+    let [x, y, z, w] = [
+        "10.0.4.1:7000",
+        "10.0.4.2:7000",
+        "10.0.4.3:7000",
+        "10.0.4.4:7000",
+    ];
+    let mut net = Network::new().with_seed(5);
+    let ids: Vec<NodeId> = [x, y, z, w]
+        .iter()
+        .map(|a| net.add_node(addr(a), EpNode::new(addr(a), 5)).unwrap())
+        .collect();
+    for pair in [(x, y), (x, z), (x, w)] {
+        net.link_both_ways(
+            addr(pair.0),
+            addr(pair.1),
+            LinkConfig::new().latency(Duration::from_millis(5)),
+        );
+    }
+    let (nx, ny, nz, nw) = (ids[0], ids[1], ids[2], ids[3]);
+    listen(&mut net, nx, ListenConfig::new(HandshakeConfig::default()));
+    listen(&mut net, ny, ListenConfig::new(HandshakeConfig::default()));
+    connect(&mut net, nx, y, HandshakeConfig::default());
+    rendezvous(&mut net, nx, z, HandshakeConfig::default());
+    rendezvous(&mut net, nz, x, HandshakeConfig::default());
+    connect(&mut net, nw, x, HandshakeConfig::default());
+    net.run_until(at_ms(1_000)).unwrap();
+    assert_eq!(node(&net, nx).ep.state_size().established, 3);
+    for &peer in &[ny, nz, nw] {
+        let (_, conn) = node(&net, peer).connected().unwrap();
+        let data = bytes::Bytes::from(format!("from {}", node(&net, peer).addr).into_bytes());
+        send_at(&mut net, peer, conn, 1_000, data);
+    }
+    net.run_until(at_ms(2_000)).unwrap();
+    let mut got: Vec<String> = by_conn(node(&net, nx))
+        .into_values()
+        .flatten()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            format!("from {y}"),
+            format!("from {z}"),
+            format!("from {w}")
+        ]
+    );
+}

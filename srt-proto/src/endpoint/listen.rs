@@ -328,6 +328,7 @@ impl Endpoint {
                 policy_accepted,
                 repeat_reply: Some(Box::new(reply)),
                 passphrase: None,
+                armed: None,
                 start: now,
                 state: ConnState::Established(connection),
             },

@@ -65,7 +65,7 @@ use crate::packet::{ControlBody, ControlPacket, Packet, peek_dst_socket_id};
 use crate::rng::SrtRng;
 use crate::time::{Instant, Timestamp};
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 use bytes::{Bytes, BytesMut};
 use core::net::SocketAddr;
@@ -132,6 +132,8 @@ struct Conn {
     repeat_reply: Option<Box<Handshake>>,
     /// The passphrase the connection encrypts with, for its key refreshes.
     passphrase: Option<Passphrase>,
+    /// The wake-up time this socket has in the timer index.
+    armed: Option<Instant>,
     start: Instant,
     state: ConnState,
 }
@@ -151,6 +153,9 @@ pub struct Endpoint {
     accepted: BTreeMap<(SocketAddr, u32), u32>,
     /// Rendezvous sockets by peer address, for WAVEAHANDs addressed to id 0.
     rendezvous: BTreeMap<SocketAddr, u32>,
+    /// Every socket's next wake-up, earliest first: the next timeout is
+    /// the first entry, and a timer costs no walk over all sockets.
+    timers: BTreeSet<(Instant, u32)>,
     io: Io,
 }
 
@@ -180,6 +185,7 @@ impl Endpoint {
             conns: BTreeMap::new(),
             accepted: BTreeMap::new(),
             rendezvous: BTreeMap::new(),
+            timers: BTreeSet::new(),
             io: Io::default(),
         }
     }
@@ -223,13 +229,9 @@ impl Endpoint {
 
     /// When to feed [`Input::Timeout`] next, if ever.
     pub fn next_timeout(&self) -> Option<Instant> {
-        let conns = self.conns.values().filter_map(|c| match &c.state {
-            ConnState::Calling(c) => c.next_timeout(),
-            ConnState::Rendezvous(r) => r.next_timeout(),
-            ConnState::Established(c) => c.next_timeout(),
-        });
+        let conns = self.timers.first().map(|&(at, _)| at);
         let requests = self.listening.as_ref().and_then(Listening::next_timeout);
-        conns.chain(requests).min()
+        conns.into_iter().chain(requests).min()
     }
 
     /// How much state the endpoint holds, by kind.
@@ -333,6 +335,7 @@ impl Endpoint {
                 policy_accepted: false,
                 repeat_reply: None,
                 passphrase,
+                armed: None,
                 start: now,
                 state: ConnState::Calling(Box::new(caller)),
             },
@@ -377,6 +380,7 @@ impl Endpoint {
                 policy_accepted: false,
                 repeat_reply: None,
                 passphrase,
+                armed: None,
                 start: now,
                 state: ConnState::Rendezvous(Box::new(rdv)),
             },
@@ -431,21 +435,20 @@ impl Endpoint {
     }
 
     fn timeout(&mut self, now: Instant, out: &mut Vec<Output>) {
-        let due: Vec<u32> = self
-            .conns
-            .iter()
-            .filter(|(_, c)| {
-                let at = match &c.state {
-                    ConnState::Calling(c) => c.next_timeout(),
-                    ConnState::Rendezvous(r) => r.next_timeout(),
-                    ConnState::Established(c) => c.next_timeout(),
-                };
-                at.is_some_and(|at| at <= now)
-            })
-            .map(|(id, _)| *id)
-            .collect();
-        for id in due {
+        // Each due socket once (a socket that re-arms at `now` waits for the
+        // next call rather than spinning here).
+        let mut budget = self.timers.len();
+        while budget > 0 {
+            budget -= 1;
+            let Some(&(at, id)) = self.timers.first() else {
+                break;
+            };
+            if at > now {
+                break;
+            }
+            self.timers.pop_first();
             if let Some(conn) = self.conns.get_mut(&id) {
+                conn.armed = None;
                 match &mut conn.state {
                     ConnState::Calling(c) => c.handle_timeout(now),
                     ConnState::Rendezvous(r) => r.handle_timeout(now),
@@ -566,6 +569,33 @@ impl Endpoint {
     /// Collects everything socket `id` has to say, and moves it on when
     /// its handshake finished or its connection closed.
     fn drain(&mut self, id: u32, now: Instant, out: &mut Vec<Output>) {
+        self.drain_socket(id, now, out);
+        self.rearm(id);
+    }
+
+    /// Puts socket `id`'s next wake-up in the timer index.
+    fn rearm(&mut self, id: u32) {
+        let Some(conn) = self.conns.get_mut(&id) else {
+            return;
+        };
+        let next = match &conn.state {
+            ConnState::Calling(c) => c.next_timeout(),
+            ConnState::Rendezvous(r) => r.next_timeout(),
+            ConnState::Established(c) => c.next_timeout(),
+        };
+        if next == conn.armed {
+            return;
+        }
+        if let Some(old) = conn.armed {
+            self.timers.remove(&(old, id));
+        }
+        if let Some(at) = next {
+            self.timers.insert((at, id));
+        }
+        conn.armed = next;
+    }
+
+    fn drain_socket(&mut self, id: u32, now: Instant, out: &mut Vec<Output>) {
         let Some(conn) = self.conns.get_mut(&id) else {
             return;
         };
@@ -727,6 +757,9 @@ impl Endpoint {
         let Some(conn) = self.conns.remove(&id) else {
             return;
         };
+        if let Some(at) = conn.armed {
+            self.timers.remove(&(at, id));
+        }
         self.accepted.remove(&(conn.peer, conn.peer_socket_id));
         if self.rendezvous.get(&conn.peer) == Some(&id) {
             self.rendezvous.remove(&conn.peer);
