@@ -12,7 +12,7 @@ use crate::access::{AcceptOptions, ConnectionRequest, Decision};
 use crate::crypto::Passphrase;
 use crate::handshake::config::{CryptoMode, EncryptionConfig};
 use crate::handshake::negotiate::{self, Negotiated};
-use crate::handshake::{HandshakeConfig, RequestId, Transmit};
+use crate::handshake::{CookieSource, HandshakeConfig, RequestId, Transmit};
 use crate::packet::handshake::{EncryptionField, ExtensionFlags, Handshake, HandshakeType};
 use crate::packet::reject::RejectReason;
 use crate::time::Instant;

@@ -56,8 +56,8 @@ use crate::connection::{
 use crate::cookie::CookieJar;
 use crate::crypto::Passphrase;
 use crate::handshake::{
-    Caller, CallerEvent, HandshakeConfig, Negotiated, Rendezvous, RendezvousEvent, RequestId,
-    Transmit,
+    Caller, CallerEvent, CookieSource, FixedCookieForTesting, HandshakeConfig, Negotiated,
+    Rendezvous, RendezvousEvent, RequestId, Transmit,
 };
 use crate::packet::handshake::{Handshake, HandshakeType};
 use crate::packet::reject::RejectReason;
@@ -138,12 +138,35 @@ struct Conn {
     state: ConnState,
 }
 
+/// Where the listener's SYN cookies come from.
+#[derive(Clone)]
+enum Cookies {
+    Jar(CookieJar),
+    Fixed(FixedCookieForTesting),
+}
+
+impl CookieSource for Cookies {
+    fn cookie(&self, peer: SocketAddr, now: Instant) -> u32 {
+        match self {
+            Self::Jar(jar) => jar.cookie(peer, now),
+            Self::Fixed(fixed) => fixed.cookie(peer, now),
+        }
+    }
+
+    fn verify(&self, peer: SocketAddr, cookie: u32, now: Instant) -> bool {
+        match self {
+            Self::Jar(jar) => jar.verify(peer, cookie, now),
+            Self::Fixed(fixed) => fixed.verify(peer, cookie, now),
+        }
+    }
+}
+
 /// One SRT endpoint: one UDP socket's worth of handshakes and connections.
 /// See the [module docs](self).
 pub struct Endpoint {
     config: EndpointConfig,
     rng: SrtRng,
-    cookies: CookieJar,
+    cookies: Cookies,
     epoch: Option<Instant>,
     last_now: Instant,
     listening: Option<Listening>,
@@ -174,7 +197,7 @@ impl Endpoint {
     /// with `rng_seed`.
     pub fn new(config: EndpointConfig, rng_seed: [u8; 32]) -> Self {
         let mut rng = SrtRng::from_seed(rng_seed);
-        let cookies = CookieJar::from_rng(&mut rng);
+        let cookies = Cookies::Jar(CookieJar::from_rng(&mut rng));
         Self {
             config,
             rng,
@@ -188,6 +211,15 @@ impl Endpoint {
             timers: BTreeSet::new(),
             io: Io::default(),
         }
+    }
+
+    /// The same endpoint, answering every INDUCTION with `cookie` and
+    /// accepting only that cookie in a CONCLUSION: for replaying captured
+    /// handshakes in tests. Never use it on a real network: a predictable
+    /// cookie lets callers with spoofed addresses through.
+    pub fn with_fixed_cookie_for_testing(mut self, cookie: FixedCookieForTesting) -> Self {
+        self.cookies = Cookies::Fixed(cookie);
+        self
     }
 
     /// Handles one input at `now` and returns everything it produced.
