@@ -35,7 +35,7 @@ fn bursty_loss_beyond_repair_drops_only_what_it_counts() {
             o.missing > 0,
             "the bursts must defeat ARQ for this test to mean anything: {o:?}"
         );
-        assert_eq!(o.missing, o.receiver_dropped, "{o:?}");
+        assert!(o.drops_accounted(), "{o:?}");
         assert!(o.sender_dropped <= o.receiver_dropped, "{o:?}");
     }
 }
@@ -51,7 +51,7 @@ fn bursts_on_the_ack_path_too_make_the_sender_drop_what_was_delivered() {
     }
     .run()
     .unwrap();
-    assert_eq!(o.missing, o.receiver_dropped, "{o:?}");
+    assert!(o.drops_accounted(), "{o:?}");
     assert!(o.sender_dropped > o.receiver_dropped, "{o:?}");
 }
 
@@ -67,7 +67,7 @@ fn a_partition_longer_than_the_sender_drop_threshold_is_counted_on_both_sides() 
     .run()
     .unwrap();
     assert!(o.sender_dropped > 0, "{o:?}");
-    assert_eq!(o.missing, o.receiver_dropped, "{o:?}");
+    assert!(o.drops_accounted(), "{o:?}");
     assert!(o.sender_dropped <= o.receiver_dropped, "{o:?}");
 }
 
