@@ -351,3 +351,37 @@ fn time_never_runs_backwards() {
         });
     assert!(failed, "3 s after the connect, not after time zero");
 }
+
+#[test]
+fn listening_again_expires_the_requests_waiting_under_the_old_configuration() {
+    use srt_proto::AccessControl;
+    use srt_proto::handshake::FixedCookieForTesting;
+    let mut ep = Endpoint::new(EndpointConfig::default(), [2; 32])
+        .with_fixed_cookie_for_testing(FixedCookieForTesting(77));
+    let ask = || {
+        Input::Listen(Box::new(
+            ListenConfig::new(HandshakeConfig::default()).with_access(AccessControl::Ask),
+        ))
+    };
+    ep.handle_input(ask(), Instant::ZERO);
+    let from: SocketAddr = "192.0.2.3:3000".parse().unwrap();
+    let conclusion = induction(5, HandshakeType::Conclusion, 77, 5);
+    let out = ep.handle_input(
+        Input::Datagram {
+            from,
+            data: handshake_datagram(conclusion, 0),
+        },
+        Instant::ZERO,
+    );
+    let request = out
+        .iter()
+        .find_map(|o| match o {
+            Output::Event(Event::ConnectionRequest(req)) => Some(req.id),
+            _ => None,
+        })
+        .expect("a request");
+    assert_eq!(ep.state_size().pending_requests, 1);
+    let out = ep.handle_input(ask(), Instant::ZERO);
+    assert!(out.contains(&Output::Event(Event::RequestExpired { request })));
+    assert_eq!(ep.state_size().pending_requests, 0);
+}

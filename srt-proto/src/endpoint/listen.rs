@@ -206,11 +206,11 @@ impl Endpoint {
             return;
         }
         let id = RequestId(listening.next_request);
-        let request = ConnectionRequest::from_handshake(id, from, hs);
         match &mut listening.config.access {
             AccessControl::Off => self.negotiate(from, hs, None, false, None, now, out),
             AccessControl::Policy(policy) => {
                 listening.next_request = listening.next_request.wrapping_add(1);
+                let request = ConnectionRequest::from_handshake(id, from, hs);
                 match policy.decide(&request) {
                     Decision::Accept(options) => {
                         self.negotiate(from, hs, Some(id), true, Some(&options), now, out);
@@ -238,6 +238,7 @@ impl Endpoint {
                     request: Box::new(hs.clone()),
                     deadline: now.saturating_add(listening.config.request_timeout),
                 });
+                let request = ConnectionRequest::from_handshake(id, from, hs);
                 out.push(Output::Event(Event::ConnectionRequest(Box::new(request))));
             }
         }

@@ -240,7 +240,11 @@ impl Endpoint {
             Input::Connect { remote, config } => {
                 self.connect(remote, *config, now, out);
             }
-            Input::Listen(config) => self.listening = Some(Listening::new(*config)),
+            Input::Listen(config) => {
+                // Requests waiting under the old configuration expire.
+                self.stop_listening(out);
+                self.listening = Some(Listening::new(*config));
+            }
             Input::StopListening => self.stop_listening(out),
             Input::Rendezvous { remote, config } => {
                 self.rendezvous(remote, *config, now, out);
