@@ -7,7 +7,7 @@ use super::sender::{self, Sender, SenderConfig, SenderCrypto};
 use super::stats::{self, Counters, Stats};
 use super::{
     CloseReason, ConnectionEvent, ConnectionParams, ConnectionState, DEFAULT_FILE_LINGER,
-    SendError, SendOptions,
+    DirectionState, SendError, SendOptions,
 };
 use crate::crypto::{
     GcmVariant, Kek, KeyPair, KeyRefreshConfig, SenderKeys, StreamKeys, open_key_material,
@@ -472,6 +472,25 @@ impl Connection {
     /// The lifecycle state.
     pub fn state(&self) -> ConnectionState {
         self.state
+    }
+
+    /// The sending direction: open, draining its buffer after
+    /// [`Connection::close`] (linger), or closed.
+    pub fn send_state(&self) -> DirectionState {
+        match self.state {
+            ConnectionState::Connected => DirectionState::Open,
+            ConnectionState::Closing => DirectionState::Draining,
+            ConnectionState::Closed => DirectionState::Closed,
+        }
+    }
+
+    /// The receiving direction: open until the connection closes (data
+    /// keeps being delivered while the sending side lingers).
+    pub fn receive_state(&self) -> DirectionState {
+        match self.state {
+            ConnectionState::Connected | ConnectionState::Closing => DirectionState::Open,
+            ConnectionState::Closed => DirectionState::Closed,
+        }
     }
 
     /// Why the connection closed, once it has.

@@ -162,3 +162,15 @@ pub enum ConnectionState {
     /// Closed (see the [`ConnectionEvent::Closed`] reason).
     Closed,
 }
+
+/// The state of one direction of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectionState {
+    /// Data flows.
+    Open,
+    /// Sending only: [`Connection::close`] was called; what is buffered
+    /// still goes out (linger), nothing new is accepted.
+    Draining,
+    /// Nothing more flows this way.
+    Closed,
+}
