@@ -385,3 +385,25 @@ fn listening_again_expires_the_requests_waiting_under_the_old_configuration() {
     assert!(out.contains(&Output::Event(Event::RequestExpired { request })));
     assert_eq!(ep.state_size().pending_requests, 0);
 }
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_datagrams_never_panic_and_never_create_state(
+        datagrams in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..200), 1..20),
+        header_kind in 0u8..3,
+    ) {
+        let mut ep = listening_endpoint();
+        let from: SocketAddr = "198.51.100.1:9000".parse().unwrap();
+        for (i, mut d) in datagrams.into_iter().enumerate() {
+            // Steer some inputs past the header check: a handshake to id 0.
+            if header_kind > 0 && d.len() >= 16 {
+                d[..4].copy_from_slice(&[0x80, 0, 0, 0]);
+                d[12..16].copy_from_slice(&[0; 4]);
+            }
+            let now = Instant::from_micros(i as u64 * 1000);
+            ep.handle_input(Input::Datagram { from, data: Bytes::from(d) }, now);
+        }
+        // Without a cookie the endpoint gave out, no state can exist.
+        proptest::prop_assert_eq!(ep.state_size().total(), 0);
+    }
+}
