@@ -27,6 +27,9 @@ use crate::util::{Xorshift, proto_now};
 /// Relayed frames a player takes at once before writing them in one go.
 const PLAYER_BATCH: usize = 64;
 
+/// How long a write may take once the server is shutting down.
+const SHUTDOWN_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
+
 enum Part {
     None,
     Publisher {
@@ -192,9 +195,25 @@ impl Conn {
     }
 
     async fn write_all(&mut self, pending: &mut Vec<Bytes>) -> bool {
+        let mut shutdown = self.shared.shutdown.clone();
         for bytes in pending.drain(..) {
-            let timeout = self.shared.options.write_timeout;
-            match tokio::time::timeout(timeout, self.tcp.write_all(&bytes)).await {
+            // Once the server stops, a write gets a second at most: a
+            // stalled peer must not hold the shutdown up.
+            let stopping = *shutdown.borrow();
+            let timeout = if stopping {
+                SHUTDOWN_WRITE_TIMEOUT
+            } else {
+                self.shared.options.write_timeout
+            };
+            let write = tokio::time::timeout(timeout, self.tcp.write_all(&bytes));
+            let result = tokio::select! {
+                r = write => r,
+                _ = crate::util::stopped(&mut shutdown), if !stopping => {
+                    self.reason.get_or_insert(DisconnectReason::Shutdown);
+                    return false;
+                }
+            };
+            match result {
                 Ok(Ok(())) => {
                     self.stats.bytes_sent += bytes.len() as u64;
                     self.last_activity = std::time::Instant::now();
