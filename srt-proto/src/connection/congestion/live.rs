@@ -141,6 +141,7 @@ mod tests {
             mss: 1500,
             last_sent: SeqNumber::new(0),
             loss_len: 0,
+            fresh_losses: 0,
         };
         cc.on_ack(SeqNumber::new(1), &ctx, Instant::ZERO);
         assert!(cc.send_period_ns() < 160_000, "{}", cc.send_period_ns());

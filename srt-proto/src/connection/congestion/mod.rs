@@ -52,6 +52,10 @@ pub(crate) struct CcContext {
     pub last_sent: SeqNumber,
     /// Packets waiting for retransmission (the sender's loss list length).
     pub loss_len: u64,
+    /// In a loss report: how many packets it reported lost for the first
+    /// time (not retransmitted before); a report that only repeats known
+    /// losses has 0. Outside loss reports, 0.
+    pub fresh_losses: u64,
 }
 
 /// The events a controller reacts to and the limits it sets.

@@ -227,29 +227,33 @@ impl SendBuffer {
     }
 
     /// Flags the sent packets of `range` for retransmission: returns how
-    /// many were newly flagged and their payload bytes.
-    pub(super) fn flag_rexmit(&mut self, range: SeqRange) -> (usize, u64) {
+    /// many were newly flagged, their payload bytes, and how many of them
+    /// were never retransmitted before (fresh losses).
+    pub(super) fn flag_rexmit(&mut self, range: SeqRange) -> (usize, u64, usize) {
         // Clip to the sent packets: `[front, front + sent)`.
         let start = self.front.offset_to(range.first()).max(0);
         let end = self.front.offset_to(range.last());
         let (Ok(start), Ok(end)) = (usize::try_from(start), usize::try_from(end)) else {
-            return (0, 0);
+            return (0, 0, 0);
         };
         let end = end.min(self.sent.saturating_sub(1));
         if self.sent == 0 || start > end {
-            return (0, 0);
+            return (0, 0, 0);
         }
-        let (mut flagged, mut bytes) = (0, 0u64);
+        let (mut flagged, mut bytes, mut fresh) = (0, 0u64, 0);
         for entry in self.entries.range_mut(start..=end) {
-            if !entry.needs_rexmit {
+            if !entry.needs_rexmit && !entry.dropped {
                 entry.needs_rexmit = true;
                 flagged += 1;
                 bytes = bytes.saturating_add(entry.payload.len() as u64);
+                if entry.rexmit_count == 0 {
+                    fresh += 1;
+                }
             }
         }
         self.rexmit_pending = self.rexmit_pending.saturating_add(flagged);
         self.rexmit_cursor = self.rexmit_cursor.min(start);
-        (flagged, bytes)
+        (flagged, bytes, fresh)
     }
 
     /// The oldest packet flagged for retransmission, with its index; the
@@ -362,7 +366,10 @@ impl SendBuffer {
             return (0, 0);
         }
         let last = self.front.wrapping_add(self.sent as u32 - 1);
-        SeqRange::new(self.front, last).map_or((0, 0), |r| self.flag_rexmit(r))
+        SeqRange::new(self.front, last).map_or((0, 0), |r| {
+            let (flagged, bytes, _) = self.flag_rexmit(r);
+            (flagged, bytes)
+        })
     }
 }
 
@@ -411,8 +418,8 @@ mod tests {
     #[test]
     fn flagging_clips_to_the_sent_packets() {
         let mut b = buffer_with(6, 4);
-        assert_eq!(b.flag_rexmit(range(90, 200)), (4, 16));
-        assert_eq!(b.flag_rexmit(range(101, 102)), (0, 0));
+        assert_eq!(b.flag_rexmit(range(90, 200)), (4, 16, 4));
+        assert_eq!(b.flag_rexmit(range(101, 102)), (0, 0, 0));
         assert_eq!(b.rexmit_pending(), 4);
         assert_eq!(b.next_flagged(), Some(0));
         b.unflag(0);

@@ -283,6 +283,12 @@ impl Sender {
         if packets > self.buffer.free() {
             return Err(SendError::BufferFull);
         }
+        if self.buffer.len() == 0 {
+            // libsrt delays the retransmission timer when data arrives in
+            // an empty buffer, so idle time does not count as a timeout.
+            self.last_ack_time = now;
+            self.rto_count = 1;
+        }
         let origin = opts.src_time.unwrap_or(now);
         let ttl_deadline = opts.ttl.map(|ttl| origin + ttl);
         let msg = self.next_msg;
@@ -391,13 +397,15 @@ impl Sender {
         let now = self.advance(now);
         self.stats.naks_received = self.stats.naks_received.saturating_add(1);
         let mut first_lost = None;
+        let mut fresh_losses = 0u64;
         for range in loss.iter() {
             let front = self.buffer.front();
             if range.first().is_before(front) {
                 let last = range.last().min_wrapped(front.prev());
                 self.queue_drop_request(MsgNumber::new(0), range.first(), last);
             }
-            let (flagged, bytes) = self.buffer.flag_rexmit(range);
+            let (flagged, bytes, fresh) = self.buffer.flag_rexmit(range);
+            fresh_losses += fresh as u64;
             if flagged > 0 {
                 self.stats.lost.add_many(flagged as u64, bytes);
                 first_lost.get_or_insert(range.first().max_wrapped(front));
@@ -405,7 +413,10 @@ impl Sender {
         }
         if let Some(first) = first_lost {
             self.update_input_bandwidth();
-            let ctx = self.cc_context();
+            let ctx = CcContext {
+                fresh_losses,
+                ..self.cc_context()
+            };
             self.cc.on_loss(first, &ctx, now);
         }
         self.refresh_gauges();
@@ -491,6 +502,7 @@ impl Sender {
             mss: u64::from(self.mss),
             last_sent: self.buffer.next_unsent_seq().prev(),
             loss_len: self.buffer.rexmit_pending() as u64,
+            fresh_losses: 0,
         }
     }
 

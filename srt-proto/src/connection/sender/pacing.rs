@@ -7,6 +7,11 @@ use crate::time::Instant;
 
 /// Spaces data packets by the congestion controller's period.
 ///
+/// Like libsrt, every packet whose sequence number is a multiple of 16 is
+/// followed at once by the next one (a packet pair the receiver measures
+/// the link capacity with); the pair's second period is added to the one
+/// after it, so the average rate stays the same.
+///
 /// The schedule is kept in nanoseconds so periods that are not whole
 /// microseconds (10.88 µs at 1 Gbit/s) do not drift. A sender that fell
 /// behind by less than one period catches up (the next slot is one period
@@ -16,6 +21,8 @@ use crate::time::Instant;
 pub(super) struct Pacer {
     /// The earliest time of the next data packet, nanoseconds.
     next_ns: u64,
+    /// A period owed by a probe pair, added after the pair.
+    debt_ns: u64,
 }
 
 impl Pacer {
@@ -23,6 +30,7 @@ impl Pacer {
     pub(super) fn new(now: Instant) -> Self {
         Self {
             next_ns: now.as_micros().saturating_mul(1000),
+            debt_ns: 0,
         }
     }
 
@@ -38,16 +46,23 @@ impl Pacer {
         Instant::from_micros(self.next_ns.div_ceil(1000))
     }
 
-    /// A data packet left at `now`; the next may leave `period_ns` later.
+    /// A data packet left at `now`; the next may leave `period_ns` later,
+    /// or at once if this one is the first of a probe pair.
     #[inline]
-    pub(super) fn on_sent(&mut self, now: Instant, period_ns: u64) {
+    pub(super) fn on_sent(&mut self, now: Instant, period_ns: u64, probe: bool) {
         let now_ns = now.as_micros().saturating_mul(1000);
+        if probe {
+            self.next_ns = now_ns;
+            self.debt_ns = period_ns;
+            return;
+        }
         let base = if self.next_ns.saturating_add(period_ns) < now_ns {
             now_ns
         } else {
             self.next_ns.max(now_ns.saturating_sub(period_ns))
         };
-        self.next_ns = base.saturating_add(period_ns);
+        let wait = period_ns.saturating_add(core::mem::take(&mut self.debt_ns));
+        self.next_ns = base.saturating_add(wait);
     }
 }
 
@@ -145,12 +160,12 @@ mod tests {
     fn pacer_spaces_packets_by_the_period_without_drift() {
         let mut p = Pacer::new(us(0));
         assert!(p.ready(us(0)));
-        p.on_sent(us(0), 10_880);
+        p.on_sent(us(0), 10_880, false);
         assert!(!p.ready(us(10)));
         assert_eq!(p.next_slot(), us(11));
         for _ in 0..99 {
             let at = p.next_slot();
-            p.on_sent(at, 10_880);
+            p.on_sent(at, 10_880, false);
         }
         // 100 periods of 10.88 µs: 1088 µs, not 1100.
         assert_eq!(p.next_slot(), us(1088));
@@ -159,9 +174,18 @@ mod tests {
     #[test]
     fn pacer_restarts_from_now_after_idling() {
         let mut p = Pacer::new(us(0));
-        p.on_sent(us(0), 1_000_000);
-        p.on_sent(us(50_000), 1_000_000);
+        p.on_sent(us(0), 1_000_000, false);
+        p.on_sent(us(50_000), 1_000_000, false);
         assert_eq!(p.next_slot(), us(51_000));
+    }
+
+    #[test]
+    fn a_probe_pair_goes_back_to_back_and_the_pace_catches_up() {
+        let mut p = Pacer::new(us(0));
+        p.on_sent(us(0), 1_000_000, true);
+        assert!(p.ready(us(0)));
+        p.on_sent(us(0), 1_000_000, false);
+        assert_eq!(p.next_slot(), us(2000));
     }
 
     #[test]

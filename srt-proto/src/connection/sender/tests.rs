@@ -251,6 +251,9 @@ fn packets_are_paced_at_the_configured_bandwidth() {
     let mut s = Sender::new(
         SenderConfig {
             max_bw: MaxBandwidth::BytesPerSecond(1_360_000),
+            // No probe pair (a sequence number that is a multiple of 16)
+            // among the ten packets.
+            isn: SeqNumber::new(1),
             ..live_config()
         },
         ms(0),
@@ -271,6 +274,34 @@ fn packets_are_paced_at_the_configured_bandwidth() {
         sent += drain(&mut s, now).len();
     }
     assert_eq!((sent, now), (10, ms(9)));
+}
+
+#[test]
+fn every_sixteenth_packet_starts_a_back_to_back_probe_pair() {
+    let mut s = Sender::new(
+        SenderConfig {
+            max_bw: MaxBandwidth::BytesPerSecond(1_360_000),
+            isn: SeqNumber::new(15),
+            ..live_config()
+        },
+        ms(0),
+    );
+    for _ in 0..4 {
+        s.push(payload(1316), &opts(), ms(0)).unwrap();
+    }
+    let mut sent_at = Vec::new();
+    let mut now = ms(0);
+    while sent_at.len() < 4 {
+        for p in drain(&mut s, now) {
+            sent_at.push((data(&p).seq.as_u32(), now));
+        }
+        now = s.next_timeout().unwrap();
+    }
+    // 16 and 17 leave together; 18 waits two periods, keeping the rate.
+    assert_eq!(
+        sent_at,
+        [(15, ms(0)), (16, ms(1)), (17, ms(1)), (18, ms(3))]
+    );
 }
 
 #[test]

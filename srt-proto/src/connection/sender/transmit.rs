@@ -61,7 +61,7 @@ impl Sender {
                 self.queue_drop_of(first, last);
                 continue;
             }
-            if entry.ttl_deadline.is_some_and(|d| d <= now) {
+            if entry.ttl_deadline.is_some_and(|d| d < now) {
                 self.drop_message_at(index);
                 continue;
             }
@@ -77,7 +77,7 @@ impl Sender {
             self.stats.retransmitted.add(len);
             self.stats.sent.add(len);
             self.cc.on_packet_sent(len);
-            self.pacer.on_sent(now, self.cc.send_period_ns());
+            self.pacer.on_sent(now, self.cc.send_period_ns(), false);
             return Some(Packet::Data(packet));
         }
         None
@@ -106,7 +106,7 @@ impl Sender {
         }
         let (front, start, peer) = (self.buffer.front(), self.start_time, self.peer_socket_id);
         let (index, entry) = self.buffer.next_unsent()?;
-        if entry.ttl_deadline.is_some_and(|d| d <= now) {
+        if entry.ttl_deadline.is_some_and(|d| d < now) {
             self.drop_message_at(index);
             // The DROPREQ goes out now, in place of the packet.
             let body = self.control.pop_front()?;
@@ -141,7 +141,9 @@ impl Sender {
         self.stats.sent.add(len);
         self.stats.in_flight = self.buffer.sent() as u64;
         self.cc.on_packet_sent(len);
-        self.pacer.on_sent(now, self.cc.send_period_ns());
+        // libsrt: every 16th new packet starts a probe pair.
+        let probe = packet.seq.as_u32() & 0xF == 0;
+        self.pacer.on_sent(now, self.cc.send_period_ns(), probe);
         Some(Packet::Data(packet))
     }
 
