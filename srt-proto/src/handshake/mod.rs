@@ -4,7 +4,10 @@
 //! - [`negotiate`]: pure functions from our config and the peer's
 //!   CONCLUSION to the options in effect ([`Negotiated`]) or a
 //!   [`RejectReason`](crate::packet::reject::RejectReason).
-//! - [`listener`]: the stateless listener ([`Listener`]).
+//! - [`listener`]: the stateless listener ([`Listener`]), usable on its
+//!   own. [`crate::Endpoint`] runs the same steps itself, but asks for the
+//!   access decision *before* negotiating, as libsrt's listen callback
+//!   runs, so that an accept can set that connection's passphrase.
 //! - [`caller`]: the caller ([`Caller`]).
 //! - [`rendezvous`]: the HSv5 rendezvous ([`Rendezvous`]).
 //!
