@@ -161,7 +161,27 @@ pub struct Peer {
     pub stream_last_at: Option<Instant>,
     /// In file mode: bytes still to send, fed as the send buffer allows.
     pub file: Option<FileSource>,
+    /// Prints every packet about this sequence number (debugging).
+    pub trace: Option<SeqNumber>,
     buf: Vec<u8>,
+}
+
+fn about(p: &Packet, seq: SeqNumber) -> bool {
+    use srt_proto::packet::ControlBody;
+    if std::env::var("TRACE_CONTROL").is_ok()
+        && let Packet::Control(c) = p
+        && c.timestamp.as_u32() < 250_000
+    {
+        return true;
+    }
+    match p {
+        Packet::Data(d) => d.seq == seq,
+        Packet::Control(c) => match &c.body {
+            ControlBody::Nak(l) => l.iter().any(|r| r.contains(seq)),
+            ControlBody::DropRequest(d) => d.range().is_some_and(|r| r.contains(seq)),
+            _ => false,
+        },
+    }
 }
 
 /// A file-mode source: `total` bytes, in chunks of `chunk`.
@@ -192,6 +212,7 @@ impl Peer {
             stream_corrupt_at: None,
             stream_last_at: None,
             file: None,
+            trace: None,
             buf: Vec::with_capacity(1500),
         }
     }
@@ -248,6 +269,15 @@ impl Peer {
     fn drain(&mut self, now: Instant, out: &mut Vec<Datagram>) {
         let local = self.local(now);
         while let Some(p) = self.conn.poll_transmit(local) {
+            if let Some(seq) = self.trace
+                && about(&p, seq)
+            {
+                let s = self.conn.stats(local);
+                eprintln!(
+                    "{now:?} {} (rtt {:?}/{:?}) sends {p:?}",
+                    self.addr, s.rtt, s.rtt_var
+                );
+            }
             self.buf.clear();
             p.encode(&mut self.buf);
             out.push(Datagram {
@@ -303,6 +333,11 @@ impl Node for Peer {
     fn handle_datagram(&mut self, now: Instant, datagram: Datagram, out: &mut Vec<Datagram>) {
         let local = self.local(now);
         if let Ok(p) = Packet::decode_owned(datagram.data) {
+            if let Some(seq) = self.trace
+                && about(&p, seq)
+            {
+                eprintln!("{now:?} {} receives {p:?}", self.addr);
+            }
             self.conn.handle_packet(p, local);
         }
         self.feed(now);
@@ -411,6 +446,8 @@ pub struct Scenario {
     pub key_refresh: Option<(u32, u32)>,
     /// The delivery delay may be this far from latency + one-way delay.
     pub tolerance: Duration,
+    /// Prints every packet about this message index (debugging).
+    pub trace: Option<u64>,
 }
 
 impl Outcome {
@@ -439,6 +476,7 @@ impl Scenario {
             isn: 1000 + seed as u32,
             key_refresh: None,
             tolerance: Duration::from_millis(1),
+            trace: None,
         }
     }
 
@@ -467,7 +505,12 @@ impl Scenario {
         let window =
             (until.duration_since(self.start).as_nanos()).div_ceil(src.interval.as_nanos()) as u64;
         a.source = Some(src);
-        let b = Peer::new(Connection::new(pb, [2; 32]), addr(B), addr(A));
+        let mut b = Peer::new(Connection::new(pb, [2; 32]), addr(B), addr(A));
+        let traced = self
+            .trace
+            .map(|i| SeqNumber::new(self.isn).wrapping_add(i as u32));
+        a.trace = traced;
+        b.trace = traced;
         let mut net = network(self.seed, a, b, self.link.clone().latency(ONE_WAY));
         if let Some(reverse) = &self.reverse_link {
             net.link(addr(B), addr(A), reverse.clone().latency(ONE_WAY));
@@ -488,6 +531,9 @@ impl Scenario {
                 check_message(&r.data).ok_or_else(|| format!("message {i} corrupted"))?;
             if index < next {
                 return Err(format!("message {index} delivered twice or out of order"));
+            }
+            if index > next {
+                eprintln!("missing messages {next}..{index}");
             }
             o.missing += index - next;
             next = index + 1;

@@ -384,6 +384,11 @@ impl Receiver {
         self.history.drain(..=i);
         let sample = u32::try_from(now.duration_since(sent.at).as_micros()).unwrap_or(u32::MAX);
         self.rtt.update(sample);
+        // The NAK timer follows a shorter RTT at once (the first sample
+        // replaces libsrt's 100 ms guess).
+        if let Some(n) = self.next_nak {
+            self.next_nak = Some(n.min(now + self.nak_interval()));
+        }
         if sent.seq.is_after(self.last_ackacked) {
             self.last_ackacked = sent.seq;
         }

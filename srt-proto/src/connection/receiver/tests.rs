@@ -109,6 +109,26 @@ fn the_loss_list_is_nakked_again_periodically() {
 }
 
 #[test]
+fn the_first_rtt_sample_pulls_the_next_periodic_nak_in() {
+    let mut c = cfg();
+    c.latency = Duration::from_secs(1);
+    let mut r = Receiver::new(c, None, ms(0));
+    r.on_data(data(0, 0), ms(1));
+    r.on_data(data(2, 2), ms(3));
+    naks(&mut r);
+    // Periodic NAK due at 3 + 150 ms with the default RTT.
+    r.handle_timeout(ms(10));
+    controls(&mut r);
+    r.on_ackack(1, Timestamp::new(10_000), ms(30));
+    // RTT 20 ms, var 10 ms: (20 + 40) / 2 = 30 ms from now.
+    assert_eq!(r.next_timeout(), Some(ms(60)));
+    r.handle_timeout(ms(59));
+    assert!(naks(&mut r).is_empty());
+    r.handle_timeout(ms(60));
+    assert_eq!(naks(&mut r), vec![vec![(1, 1)]]);
+}
+
+#[test]
 fn the_periodic_nak_interval_has_a_20_ms_floor() {
     let mut r = receiver();
     // RTT 2 ms: (2 + 4·1)/2 = 3 ms, below the floor.
