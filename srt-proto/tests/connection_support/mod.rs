@@ -266,6 +266,26 @@ impl Peer {
         }
     }
 
+    /// The application sends message `index` of `len` bytes now (live
+    /// mode); false if the connection refused it.
+    pub fn send_message(
+        &mut self,
+        now: Instant,
+        index: u64,
+        len: usize,
+        out: &mut Vec<Datagram>,
+    ) -> bool {
+        let local = self.local(now);
+        let m = message(index, now, len);
+        let options = SendOptions {
+            src_time: Some(local),
+            ..Default::default()
+        };
+        let ok = self.conn.send(m, options, local).is_ok();
+        self.drain(now, out);
+        ok
+    }
+
     fn drain(&mut self, now: Instant, out: &mut Vec<Datagram>) {
         let local = self.local(now);
         while let Some(p) = self.conn.poll_transmit(local) {
