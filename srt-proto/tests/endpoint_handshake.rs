@@ -358,6 +358,15 @@ fn rendezvous_with_wrong_passphrase_is_bad_secret_on_both_sides() {
     );
 }
 
+/// How many seeds the lossy scenarios run: 20, or `SRT_SEEDS` from the
+/// environment for a longer hunt.
+fn seeds() -> u64 {
+    std::env::var("SRT_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20)
+}
+
 fn lossy(seed: u64) -> LinkConfig {
     LinkConfig::new()
         .latency(Duration::from_millis(20))
@@ -367,9 +376,13 @@ fn lossy(seed: u64) -> LinkConfig {
         .seed(seed)
 }
 
+/// With 30 % loss each way a round trip gets through about half the
+/// time, and the caller tries 12 times (every 250 ms for 3 s) to get its
+/// two round trips: about 0.4 % of seeds run out of time (seed 210 of
+/// 0..500 does; see the next test). The first 20 seeds all connect.
 #[test]
 fn caller_and_listener_connect_under_30_percent_loss_with_reordering_and_duplication() {
-    for seed in 0..20 {
+    for seed in 0..seeds() {
         let (mut net, l, c) = network(seed, lossy(seed));
         listen(
             &mut net,
@@ -393,8 +406,35 @@ fn caller_and_listener_connect_under_30_percent_loss_with_reordering_and_duplica
 }
 
 #[test]
+fn an_unlucky_lossy_handshake_times_out_at_three_seconds_and_connects_with_more_time() {
+    let seed = 210;
+    let run = |timeout_s: u64| {
+        let (mut net, l, c) = network(seed, lossy(seed));
+        listen(
+            &mut net,
+            l,
+            ListenConfig::new(encrypted("lossy passphrase")),
+        );
+        let mut config = encrypted("lossy passphrase");
+        config.connect_timeout = Duration::from_secs(timeout_s);
+        connect(&mut net, c, LISTENER, config);
+        net.run_until(at_ms(12_000)).unwrap();
+        let n = node(&net, c);
+        (
+            n.connected().is_some(),
+            n.find(|(_, e)| match e {
+                Event::Failed { reason, .. } => Some(*reason),
+                _ => None,
+            }),
+        )
+    };
+    assert_eq!(run(3), (false, Some(RejectReason::Timeout)));
+    assert_eq!(run(10), (true, None));
+}
+
+#[test]
 fn rendezvous_connects_under_30_percent_loss_with_reordering_and_duplication() {
-    for seed in 0..20 {
+    for seed in 0..seeds() {
         let (net, a, b) = rendezvous_pair(
             seed,
             lossy(seed),
