@@ -82,3 +82,48 @@ fn one_gibibyte_over_one_percent_loss_arrives_byte_exact_using_80_percent_of_the
     assert_eq!(o.received, total, "{o:?}");
     assert!(o.utilisation >= 0.8, "{o:?}");
 }
+
+#[test]
+fn the_message_api_delivers_every_message_whole_once_and_in_order_ones_in_order() {
+    let (mut pa, mut pb) = pair_params(9, false, Duration::ZERO, Instant::ZERO);
+    pa.negotiated.message_api = true;
+    pb.negotiated.message_api = true;
+    let mut a = Peer::new(Connection::new(pa, [1; 32]), addr(A), addr(B));
+    let sizes: Vec<usize> = (0..400u64)
+        .map(|i| 16 + (i * 7919 % 20_000) as usize)
+        .collect();
+    a.messages = Some(MessageSource {
+        sizes: sizes.clone(),
+        next: 0,
+    });
+    let b = Peer::new(Connection::new(pb, [2; 32]), addr(B), addr(A));
+    let link = LinkConfig::new()
+        .latency(Duration::from_millis(20))
+        .loss(Probability::percent(3.0))
+        .rate(LINK_BPS, 1_000_000);
+    let mut net = network(4, a, b, link);
+    net.run_until(Instant::ZERO + Duration::from_secs(20))
+        .unwrap();
+    let b = &net.nodes()[1];
+    let mut seen = vec![false; sizes.len()];
+    let mut last_in_order = None;
+    let mut overtaken = 0;
+    for (position, r) in b.received.iter().enumerate() {
+        let (index, _) = check_message(&r.data).expect("uncorrupted");
+        assert_eq!(r.data.len(), sizes[index as usize]);
+        assert!(!seen[index as usize], "message {index} twice");
+        seen[index as usize] = true;
+        if in_order(index) {
+            assert!(
+                last_in_order < Some(index),
+                "in-order message {index} out of order"
+            );
+            last_in_order = Some(index);
+        }
+        if index as usize != position {
+            overtaken += 1;
+        }
+    }
+    assert!(seen.iter().all(|s| *s), "every message delivered");
+    assert!(overtaken > 0, "with loss, some unordered messages overtake");
+}

@@ -163,7 +163,23 @@ pub struct Peer {
     pub file: Option<FileSource>,
     /// Prints every packet about this sequence number (debugging).
     pub trace: Option<SeqNumber>,
+    /// File mode, message API: messages of these sizes, fed as the send
+    /// buffer allows; every third one in order.
+    pub messages: Option<MessageSource>,
     buf: Vec<u8>,
+}
+
+/// Messages for the file-mode message API.
+#[derive(Debug, Clone)]
+pub struct MessageSource {
+    pub sizes: Vec<usize>,
+    pub next: usize,
+}
+
+/// Whether message `index` of a [`MessageSource`] asks for in-order
+/// delivery.
+pub fn in_order(index: u64) -> bool {
+    index % 3 == 0
 }
 
 fn about(p: &Packet, seq: SeqNumber) -> bool {
@@ -213,6 +229,7 @@ impl Peer {
             stream_last_at: None,
             file: None,
             trace: None,
+            messages: None,
             buf: Vec::with_capacity(1500),
         }
     }
@@ -249,6 +266,23 @@ impl Peer {
                 }
                 src.sent += 1;
                 src.next += src.interval;
+            }
+        }
+        if let Some(m) = &mut self.messages {
+            while let Some(len) = m.sizes.get(m.next) {
+                let index = m.next as u64;
+                let options = SendOptions {
+                    in_order: in_order(index),
+                    ..Default::default()
+                };
+                if self
+                    .conn
+                    .send(message(index, now, *len), options, local)
+                    .is_err()
+                {
+                    break;
+                }
+                m.next += 1;
             }
         }
         if let Some(f) = &mut self.file {

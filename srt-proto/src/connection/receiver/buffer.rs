@@ -13,6 +13,8 @@ use bytes::{Bytes, BytesMut};
 pub(crate) struct Entry {
     pub(crate) msg: MsgNumber,
     pub(crate) position: PacketPosition,
+    /// The `O` flag: the message must be delivered in order.
+    pub(crate) in_order: bool,
     /// The peer's timestamp, unwrapped.
     pub(crate) ts: i64,
     pub(crate) payload: Bytes,
@@ -26,6 +28,9 @@ pub(crate) enum Slot {
     Full(Entry),
     /// Given up on at the sender's request (DROPREQ): skipped, not awaited.
     Dropped,
+    /// Delivered ahead of order (a message sent without the in-order
+    /// flag); skipped when the head reaches it.
+    Taken,
 }
 
 /// What [`ReceiveBuffer::insert`] did with a packet.
@@ -133,7 +138,7 @@ impl ReceiveBuffer {
                 *slot = Slot::Full(entry);
                 Insert::Stored
             }
-            Slot::Full(_) | Slot::Dropped => Insert::Duplicate,
+            Slot::Full(_) | Slot::Dropped | Slot::Taken => Insert::Duplicate,
         }
     }
 
@@ -256,6 +261,7 @@ impl ReceiveBuffer {
                 None => d.missing += 1,
                 Some(Slot::Empty) => d.missing += 1,
                 Some(Slot::Dropped) => d.requested += 1,
+                Some(Slot::Taken) => {}
                 Some(Slot::Full(e)) => {
                     self.packets -= 1;
                     self.bytes -= e.payload.len();
@@ -268,9 +274,61 @@ impl ReceiveBuffer {
         d
     }
 
-    /// Whether the head slot was dropped on request.
-    pub(crate) fn head_is_dropped(&self) -> bool {
-        matches!(self.slots.front(), Some(Slot::Dropped))
+    /// Whether the head slot was dropped on request or delivered ahead of
+    /// order: either way it is not awaited.
+    pub(crate) fn head_is_skippable(&self) -> bool {
+        matches!(self.slots.front(), Some(Slot::Dropped | Slot::Taken))
+    }
+
+    /// Takes the message the packet at `off` belongs to, if all its
+    /// packets are here and it may be delivered out of order; its slots
+    /// are marked taken.
+    pub(crate) fn take_unordered_message(&mut self, off: usize) -> Option<Message> {
+        let mut first = off;
+        loop {
+            let Some(Slot::Full(e)) = self.slots.get(first) else {
+                return None;
+            };
+            if e.in_order {
+                return None;
+            }
+            if e.position.is_first() {
+                break;
+            }
+            first = first.checked_sub(1)?;
+        }
+        let mut last = first;
+        loop {
+            let Some(Slot::Full(e)) = self.slots.get(last) else {
+                return None;
+            };
+            if e.position.is_last() {
+                break;
+            }
+            last += 1;
+            if let Some(Slot::Full(next)) = self.slots.get(last)
+                && next.position.is_first()
+            {
+                return None;
+            }
+        }
+        let mut data = BytesMut::new();
+        let mut head: Option<(MsgNumber, i64)> = None;
+        for off in first..=last {
+            let slot = self.slots.get_mut(off)?;
+            if let Slot::Full(e) = core::mem::replace(slot, Slot::Taken) {
+                self.packets -= 1;
+                self.bytes -= e.payload.len();
+                head.get_or_insert((e.msg, e.ts));
+                data.extend_from_slice(&e.payload);
+            }
+        }
+        let (msg, ts) = head?;
+        Some(Message {
+            data: data.freeze(),
+            msg,
+            ts,
+        })
     }
 }
 
@@ -300,6 +358,7 @@ mod tests {
             position,
             ts,
             payload: Bytes::from_static(data),
+            in_order: true,
         }
     }
     fn s(n: u32) -> SeqNumber {
@@ -382,7 +441,7 @@ mod tests {
     fn slots_dropped_on_request_count_apart_from_missing_ones() {
         let mut b = ReceiveBuffer::new(s(0), 8);
         b.mark_dropped(0, 1);
-        assert!(b.head_is_dropped());
+        assert!(b.head_is_skippable());
         let d = b.drop_front(2);
         assert_eq!((d.missing, d.requested), (0, 2));
         assert_eq!(b.start(), s(2));
@@ -396,5 +455,41 @@ mod tests {
         assert_eq!(&b.pop_message(1).unwrap().data[..], b"a");
         assert_eq!(&b.pop_message(1).unwrap().data[..], b"b");
         assert_eq!(b.start(), s(1));
+    }
+}
+
+#[cfg(test)]
+mod unordered_tests {
+    use super::*;
+
+    fn e(position: PacketPosition, in_order: bool, data: &'static [u8]) -> Entry {
+        Entry {
+            msg: MsgNumber::new(3),
+            position,
+            in_order,
+            ts: 0,
+            payload: Bytes::from_static(data),
+        }
+    }
+
+    #[test]
+    fn a_complete_unordered_message_behind_a_gap_is_taken_and_later_skipped() {
+        let mut b = ReceiveBuffer::new(SeqNumber::new(0), 8);
+        b.insert(SeqNumber::new(2), e(PacketPosition::First, false, b"ab"));
+        assert!(b.take_unordered_message(2).is_none());
+        b.insert(SeqNumber::new(3), e(PacketPosition::Last, false, b"cd"));
+        assert_eq!(&b.take_unordered_message(3).unwrap().data[..], b"abcd");
+        assert_eq!(b.packets(), 0);
+        b.insert(SeqNumber::new(0), e(PacketPosition::Only, true, b"x"));
+        b.pop_message(1);
+        b.drop_front(1);
+        assert!(b.head_is_skippable());
+    }
+
+    #[test]
+    fn an_in_order_message_is_never_taken_ahead() {
+        let mut b = ReceiveBuffer::new(SeqNumber::new(0), 8);
+        b.insert(SeqNumber::new(2), e(PacketPosition::Only, true, b"ab"));
+        assert!(b.take_unordered_message(2).is_none());
     }
 }

@@ -213,7 +213,7 @@ impl Receiver {
         }
         if matches!(
             self.buf.get(off),
-            Some(buffer::Slot::Full(_) | buffer::Slot::Dropped)
+            Some(buffer::Slot::Full(_) | buffer::Slot::Dropped | buffer::Slot::Taken)
         ) {
             return;
         }
@@ -249,12 +249,27 @@ impl Receiver {
         let entry = Entry {
             msg: packet.msg_number,
             position: packet.position,
+            in_order: packet.in_order,
             ts,
             payload,
         };
         let plen = entry.payload.len();
         if self.buf.insert(seq, entry) == Insert::Stored {
             self.counters.received_unique.add(plen);
+            // File mode, message API: a message sent without the in-order
+            // flag goes to the application as soon as it is whole.
+            if !self.cfg.tsbpd
+                && self.cfg.message_api
+                && !packet.in_order
+                && let Some(m) = self.buf.take_unordered_message(off)
+            {
+                self.delivered.push_back(Delivery {
+                    data: m.data,
+                    msg_number: m.msg,
+                    src_time: self.tsbpd.origin_time(m.ts),
+                    delivered_at: now,
+                });
+            }
         }
         self.packets_since_ack += 1;
         if self.packets_since_ack >= LIGHT_ACK_PACKETS.saturating_mul(self.light_acks) {
@@ -455,7 +470,7 @@ impl Receiver {
     /// Delivers what is due and drops what is too late.
     pub(crate) fn deliver(&mut self, now: Instant) {
         loop {
-            if self.buf.head_is_dropped() {
+            if self.buf.head_is_skippable() {
                 let d = self.buf.drop_front(1);
                 let avg = self.average_payload();
                 self.counters
