@@ -407,3 +407,11 @@ proptest::proptest! {
         proptest::prop_assert_eq!(ep.state_size().total(), 0);
     }
 }
+
+#[test]
+fn endpoint_and_its_inputs_and_outputs_can_move_to_another_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Endpoint>();
+    assert_send::<Input>();
+    assert_send::<Output>();
+}
