@@ -41,6 +41,75 @@
 //! answer repeats the same) in a ring of the same size; connections are
 //! capped by [`EndpointConfig::max_connections`] (beyond: RESOURCE).
 //! [`Endpoint::state_size`] counts all of it.
+//!
+//! # Example: the embedder decides who gets in
+//! With [`AccessControl::Ask`], each caller whose CONCLUSION carries a
+//! valid cookie becomes an [`Event::ConnectionRequest`] with its stream id
+//! parsed; [`Input::Accept`] may give that connection its own passphrase
+//! (or latency), [`Input::Reject`] sends the caller a code. (For fixed
+//! rules, [`AccessControl::Policy`] with the ready-made policies of
+//! [`crate::access`] decides inside the endpoint.)
+//!
+//! ```
+//! use core::net::SocketAddr;
+//! use srt_proto::access::AcceptOptions;
+//! use srt_proto::crypto::Passphrase;
+//! use srt_proto::handshake::HandshakeConfig;
+//! use srt_proto::packet::ext::ConfigString;
+//! use srt_proto::time::Instant;
+//! use srt_proto::{AccessControl, Endpoint, EndpointConfig, Event, Input, ListenConfig, Output};
+//!
+//! let (l_addr, c_addr): (SocketAddr, SocketAddr) = ("192.0.2.1:4200".parse()?, "192.0.2.2:5000".parse()?);
+//! let mut listener = Endpoint::new(EndpointConfig::default(), [1; 32]);
+//! let mut caller = Endpoint::new(EndpointConfig::default(), [2; 32]);
+//! let now = Instant::ZERO;
+//! let ask = ListenConfig::new(HandshakeConfig::default()).with_access(AccessControl::Ask);
+//! listener.handle_input(Input::Listen(Box::new(ask)), now);
+//!
+//! // A publisher for "cam1", with the passphrase of that stream.
+//! let secret = Passphrase::new(b"cam1 secret passphrase")?;
+//! let config = HandshakeConfig::default()
+//!     .with_stream_id(ConfigString::new(b"#!::r=cam1,m=publish")?)
+//!     .with_passphrase(secret.clone());
+//! let mut to_listener = caller.handle_input(Input::Connect { remote: l_addr, config: Box::new(config) }, now);
+//!
+//! let mut connected = Vec::new();
+//! while !to_listener.is_empty() {
+//!     let mut to_caller = Vec::new();
+//!     for output in to_listener.drain(..) {
+//!         let Output::Transmit { data, .. } = output else { continue };
+//!         for answer in listener.handle_input(Input::Datagram { from: c_addr, data }, now) {
+//!             match answer {
+//!                 Output::Event(Event::ConnectionRequest(req)) => {
+//!                     assert_eq!(req.resource(), Some("cam1"));
+//!                     // This stream's secret is set here, per connection.
+//!                     let options = AcceptOptions::new().with_passphrase(secret.clone());
+//!                     to_caller.extend(listener.handle_input(Input::Accept { request: req.id, options }, now));
+//!                 }
+//!                 other => to_caller.push(other),
+//!             }
+//!         }
+//!     }
+//!     for output in to_caller {
+//!         match output {
+//!             Output::Transmit { data, .. } => {
+//!                 to_listener.extend(caller.handle_input(Input::Datagram { from: l_addr, data }, now));
+//!             }
+//!             Output::Event(Event::Connected { params, .. }) => connected.push(params.crypto.is_some()),
+//!             _ => {}
+//!         }
+//!     }
+//!     to_listener.retain(|o| match o {
+//!         Output::Event(Event::Connected { params, .. }) => {
+//!             connected.push(params.crypto.is_some());
+//!             false
+//!         }
+//!         _ => true,
+//!     });
+//! }
+//! assert_eq!(connected, [true, true], "both sides connected, encrypted");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod listen;
 mod types;
