@@ -326,4 +326,10 @@ fn interval_stats_restart_from_zero_and_totals_keep_counting() {
     assert_eq!(s.recv_buffer_packets, 10);
     let sa = a.stats(ms(20));
     assert_eq!(sa.total.sent_unique.packets, 10);
+    // Nothing acknowledged yet: the sender had data for all 20 ms.
+    a.handle_timeout(ms(20));
+    assert_eq!(
+        a.stats(ms(20)).total.send_duration,
+        Duration::from_millis(20)
+    );
 }

@@ -47,6 +47,7 @@ pub struct Connection {
     gcm_variant: GcmVariant,
     ackacks_sent: u64,
     km_received: u64,
+    send_duration: Duration,
     interval_start: Instant,
     interval_base: Counters,
 }
@@ -131,6 +132,7 @@ impl Connection {
             gcm_variant,
             ackacks_sent: 0,
             km_received: 0,
+            send_duration: Duration::ZERO,
             interval_start: now,
             interval_base: Counters::default(),
             params,
@@ -159,6 +161,10 @@ impl Connection {
 
     fn advance(&mut self, now: Instant) -> Instant {
         if now > self.last_now {
+            // libsrt's usSndDuration: time the sender had data waiting.
+            if !self.sender.is_empty() {
+                self.send_duration += now.duration_since(self.last_now);
+            }
             self.last_now = now;
         }
         self.last_now
@@ -400,6 +406,7 @@ impl Connection {
         c.ackacks_sent = self.ackacks_sent;
         c.km_sent = s.km_sent;
         c.km_received = self.km_received;
+        c.send_duration = self.send_duration;
         c
     }
 
