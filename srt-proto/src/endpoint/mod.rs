@@ -111,7 +111,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod io;
 mod listen;
+mod socket;
 mod types;
 
 pub use types::{
@@ -119,67 +121,27 @@ pub use types::{
 };
 
 use crate::access::AccessPolicy;
-use crate::connection::{
-    CloseReason, Connection, ConnectionEvent, ConnectionParams, ConnectionState, SendOptions,
-};
+use crate::connection::{CloseReason, Connection, SendOptions};
 use crate::cookie::CookieJar;
 use crate::crypto::Passphrase;
 use crate::handshake::{
-    Caller, CallerEvent, CookieSource, FixedCookieForTesting, HandshakeConfig, Negotiated,
-    Rendezvous, RendezvousEvent, RequestId, Transmit,
+    Caller, CookieSource, FixedCookieForTesting, HandshakeConfig, Rendezvous, RequestId,
 };
-use crate::packet::handshake::{Handshake, HandshakeType};
+use crate::packet::handshake::Handshake;
 use crate::packet::reject::RejectReason;
 use crate::packet::{ControlBody, ControlPacket, Packet, peek_dst_socket_id};
 use crate::rng::SrtRng;
-use crate::time::{Instant, Timestamp};
+use crate::time::Instant;
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use core::net::SocketAddr;
+use io::Io;
 use listen::Listening;
-
-/// How many bytes the transmit arena grows by when it runs out.
-const ARENA_CHUNK: usize = 64 * 1024;
 
 /// How many socket ids to draw before giving up on finding a free one.
 const SOCKET_ID_ATTEMPTS: usize = 32;
-
-/// Where encoded datagrams are written: one scratch buffer and an arena
-/// that hands out [`Bytes`] by `split().freeze()`, so a transmit costs no
-/// allocation of its own.
-#[derive(Debug, Default)]
-struct Io {
-    scratch: Vec<u8>,
-    arena: BytesMut,
-}
-
-impl Io {
-    fn encode(&mut self, packet: &Packet) -> Bytes {
-        self.scratch.clear();
-        packet.encode(&mut self.scratch);
-        if self.arena.capacity() < self.scratch.len() {
-            self.arena.reserve(ARENA_CHUNK.max(self.scratch.len()));
-        }
-        self.arena.extend_from_slice(&self.scratch);
-        self.arena.split().freeze()
-    }
-
-    fn transmit(&mut self, to: SocketAddr, packet: &Packet, out: &mut Vec<Output>) {
-        let data = self.encode(packet);
-        out.push(Output::Transmit { to, data });
-    }
-
-    fn handshake(&mut self, t: Transmit, time_base: Instant, now: Instant, out: &mut Vec<Output>) {
-        let packet = Packet::Control(ControlPacket {
-            timestamp: Timestamp::from_instant(now, time_base),
-            dst_socket_id: t.dst_socket_id,
-            body: ControlBody::Handshake(Box::new(t.handshake)),
-        });
-        self.transmit(t.to, &packet, out);
-    }
-}
 
 #[derive(Debug)]
 enum ConnState {
@@ -589,302 +551,5 @@ impl Endpoint {
         } else if self.listening.is_some() {
             self.listener_handshake(from, &hs, now, out);
         }
-    }
-
-    /// A datagram addressed to our socket `id`.
-    fn for_socket(
-        &mut self,
-        id: u32,
-        from: SocketAddr,
-        data: Bytes,
-        now: Instant,
-        out: &mut Vec<Output>,
-    ) {
-        let Some(conn) = self.conns.get_mut(&id) else {
-            return;
-        };
-        if from != conn.peer {
-            return;
-        }
-        let Ok(packet) = Packet::decode_owned(data) else {
-            return;
-        };
-        if let Packet::Control(ControlPacket {
-            body: ControlBody::Handshake(hs),
-            ..
-        }) = &packet
-        {
-            self.socket_handshake(id, from, hs, now, out);
-            return;
-        }
-        match &mut conn.state {
-            ConnState::Established(c) => c.handle_packet(packet, now),
-            ConnState::Rendezvous(r) => {
-                // The responder learns from the initiator's traffic that the
-                // AGREEMENT was lost; the packet then goes to the connection.
-                r.handle_peer_traffic();
-                self.drain(id, now, out);
-                if let Some(ConnState::Established(c)) =
-                    self.conns.get_mut(&id).map(|c| &mut c.state)
-                {
-                    c.handle_packet(packet, now);
-                }
-            }
-            ConnState::Calling(_) => return,
-        }
-        self.drain(id, now, out);
-    }
-
-    /// A handshake for our socket `id` (by destination id, or by peer
-    /// address for a rendezvous or an accepted connection).
-    fn socket_handshake(
-        &mut self,
-        id: u32,
-        from: SocketAddr,
-        hs: &Handshake,
-        now: Instant,
-        out: &mut Vec<Output>,
-    ) {
-        let Some(conn) = self.conns.get_mut(&id) else {
-            return;
-        };
-        match &mut conn.state {
-            ConnState::Calling(c) => c.handle_handshake(from, hs, now),
-            ConnState::Rendezvous(r) => r.handle_handshake(from, hs, now),
-            ConnState::Established(_) => {
-                // The peer lost our last answer: send it again.
-                let repeat = matches!(
-                    hs.handshake_type,
-                    HandshakeType::Conclusion | HandshakeType::Waveahand
-                );
-                if let (true, Some(reply)) = (repeat, &conn.repeat_reply) {
-                    let t = Transmit {
-                        to: conn.peer,
-                        dst_socket_id: conn.peer_socket_id,
-                        handshake: (**reply).clone(),
-                    };
-                    self.io.handshake(t, conn.start, now, out);
-                }
-                return;
-            }
-        }
-        self.drain(id, now, out);
-    }
-
-    /// Collects everything socket `id` has to say, and moves it on when
-    /// its handshake finished or its connection closed.
-    fn drain(&mut self, id: u32, now: Instant, out: &mut Vec<Output>) {
-        self.drain_socket(id, now, out);
-        self.rearm(id);
-    }
-
-    /// Puts socket `id`'s next wake-up in the timer index.
-    fn rearm(&mut self, id: u32) {
-        let Some(conn) = self.conns.get_mut(&id) else {
-            return;
-        };
-        let next = match &conn.state {
-            ConnState::Calling(c) => c.next_timeout(),
-            ConnState::Rendezvous(r) => r.next_timeout(),
-            ConnState::Established(c) => c.next_timeout(),
-        };
-        if next == conn.armed {
-            return;
-        }
-        if let Some(old) = conn.armed {
-            self.timers.remove(&(old, id));
-        }
-        if let Some(at) = next {
-            self.timers.insert((at, id));
-        }
-        conn.armed = next;
-    }
-
-    fn drain_socket(&mut self, id: u32, now: Instant, out: &mut Vec<Output>) {
-        let Some(conn) = self.conns.get_mut(&id) else {
-            return;
-        };
-        let start = conn.start;
-        let cid = ConnectionId(id);
-        match &mut conn.state {
-            ConnState::Calling(caller) => {
-                while let Some(t) = caller.poll_transmit() {
-                    self.io.handshake(t, start, now, out);
-                }
-                match caller.poll_event() {
-                    Some(CallerEvent::Established(negotiated)) => {
-                        self.establish(id, negotiated, None, now, out);
-                    }
-                    Some(CallerEvent::Rejected { reason, by_peer }) => {
-                        self.remove(id);
-                        out.push(Output::Event(failure(cid, reason, by_peer)));
-                    }
-                    None => {}
-                }
-            }
-            ConnState::Rendezvous(rdv) => {
-                while let Some(t) = rdv.poll_transmit() {
-                    self.io.handshake(t, start, now, out);
-                }
-                conn.peer_socket_id = rdv.peer_socket_id();
-                match rdv.poll_event() {
-                    Some(RendezvousEvent::Established {
-                        negotiated,
-                        repeat_reply,
-                        ..
-                    }) => {
-                        self.establish(id, negotiated, repeat_reply.map(Box::new), now, out);
-                    }
-                    Some(RendezvousEvent::Rejected { reason, by_peer }) => {
-                        self.remove(id);
-                        out.push(Output::Event(failure(cid, reason, by_peer)));
-                    }
-                    None => {}
-                }
-            }
-            ConnState::Established(c) => {
-                let mut closed = false;
-                loop {
-                    let mut progressed = false;
-                    while let Some(packet) = c.poll_transmit(now) {
-                        self.io.transmit(conn.peer, &packet, out);
-                        progressed = true;
-                    }
-                    while let Some(event) = c.poll_event() {
-                        progressed = true;
-                        match event {
-                            ConnectionEvent::Message {
-                                data,
-                                src_time,
-                                delivered_at,
-                                msg_number,
-                            } => out.push(Output::Event(Event::Message {
-                                conn: cid,
-                                data,
-                                src_time,
-                                delivered_at,
-                                msg_number,
-                            })),
-                            ConnectionEvent::Closed { reason } => {
-                                closed = true;
-                                out.push(Output::Event(Event::Closed { conn: cid, reason }));
-                            }
-                            // Events the endpoint does not surface (yet).
-                            #[allow(unreachable_patterns)]
-                            _ => {}
-                        }
-                    }
-                    if !progressed {
-                        break;
-                    }
-                }
-                if closed || c.state() == ConnectionState::Closed {
-                    self.remove(id);
-                }
-            }
-        }
-    }
-
-    /// A connection for socket `id` from what its handshake negotiated.
-    fn make_connection(
-        &mut self,
-        id: u32,
-        peer: SocketAddr,
-        start: Instant,
-        negotiated: &Negotiated,
-        passphrase: Option<&Passphrase>,
-    ) -> Box<Connection> {
-        let mut options = self.config.connection_options.clone();
-        if negotiated.crypto.is_some() {
-            options.passphrase = passphrase.cloned();
-        }
-        let params = ConnectionParams {
-            local_socket_id: id,
-            peer_socket_id: negotiated.peer_socket_id,
-            peer_addr: peer,
-            negotiated: negotiated.clone(),
-            options,
-            start_time: start,
-        };
-        Box::new(Connection::new(params, self.rng.bytes::<32>()))
-    }
-
-    /// The handshake of socket `id` succeeded: start its connection.
-    fn establish(
-        &mut self,
-        id: u32,
-        negotiated: Box<Negotiated>,
-        repeat_reply: Option<Box<Handshake>>,
-        now: Instant,
-        out: &mut Vec<Output>,
-    ) {
-        let Some((peer, start, passphrase)) = self
-            .conns
-            .get_mut(&id)
-            .map(|c| (c.peer, c.start, c.passphrase.take()))
-        else {
-            return;
-        };
-        let connection = self.make_connection(id, peer, start, &negotiated, passphrase.as_ref());
-        let Some(conn) = self.conns.get_mut(&id) else {
-            return;
-        };
-        conn.peer_socket_id = negotiated.peer_socket_id;
-        conn.repeat_reply = repeat_reply;
-        conn.state = ConnState::Established(connection);
-        self.connected(id, negotiated, now, out);
-    }
-
-    /// Reports socket `id` connected and collects what its connection has
-    /// to say.
-    fn connected(
-        &mut self,
-        id: u32,
-        negotiated: Box<Negotiated>,
-        now: Instant,
-        out: &mut Vec<Output>,
-    ) {
-        let Some(conn) = self.conns.get(&id) else {
-            return;
-        };
-        out.push(Output::Event(Event::Connected {
-            conn: ConnectionId(id),
-            peer: conn.peer,
-            params: negotiated,
-            request: conn.request,
-        }));
-        self.drain(id, now, out);
-    }
-
-    /// Forgets socket `id`, and tells the access policy when it had
-    /// accepted it.
-    fn remove(&mut self, id: u32) {
-        let Some(conn) = self.conns.remove(&id) else {
-            return;
-        };
-        if let Some(at) = conn.armed {
-            self.timers.remove(&(at, id));
-        }
-        self.accepted.remove(&(conn.peer, conn.peer_socket_id));
-        if self.rendezvous.get(&conn.peer) == Some(&id) {
-            self.rendezvous.remove(&conn.peer);
-        }
-        if let (true, Some(request)) = (conn.policy_accepted, conn.request)
-            && let Some(policy) = self.access_policy_mut()
-        {
-            policy.closed(request);
-        }
-    }
-}
-
-/// The event for a handshake that did not succeed.
-fn failure(conn: ConnectionId, reason: RejectReason, by_peer: bool) -> Event {
-    match (reason, by_peer) {
-        (RejectReason::Timeout | RejectReason::RdvCookie, false) => Event::Failed { conn, reason },
-        _ => Event::Rejected {
-            conn,
-            reason,
-            by_peer,
-        },
     }
 }
