@@ -242,11 +242,13 @@ impl SendBuffer {
         }
         let (mut flagged, mut bytes, mut fresh) = (0, 0u64, 0);
         for entry in self.entries.range_mut(start..=end) {
-            if !entry.needs_rexmit && !entry.dropped {
+            // Dropped packets are flagged too: the retransmission path
+            // answers them with a DROPREQ, as libsrt does.
+            if !entry.needs_rexmit {
                 entry.needs_rexmit = true;
                 flagged += 1;
                 bytes = bytes.saturating_add(entry.payload.len() as u64);
-                if entry.rexmit_count == 0 {
+                if entry.rexmit_count == 0 && !entry.dropped {
                     fresh += 1;
                 }
             }

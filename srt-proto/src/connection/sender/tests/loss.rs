@@ -103,6 +103,25 @@ fn expired_ttl_turns_a_retransmission_into_a_drop_request() {
 }
 
 #[test]
+fn a_nak_for_a_dropped_packet_is_answered_with_another_drop_request() {
+    let mut s = Sender::new(live_config(), ms(0));
+    let short = SendOptions {
+        ttl: Some(Duration::from_millis(50)),
+        ..opts()
+    };
+    s.push(payload(100), &short, ms(0)).unwrap();
+    flush(&mut s, ms(0));
+    s.on_nak(&nak(1000, 1000), ms(80));
+    flush(&mut s, ms(80));
+    // The DROPREQ was lost; the peer asks again.
+    s.on_nak(&nak(1000, 1000), ms(120));
+    let out = flush(&mut s, ms(120));
+    assert_eq!(drop_requests(&out).len(), 1);
+    assert_eq!(out.len(), 1);
+    assert_eq!(s.stats().dropped.packets, 1);
+}
+
+#[test]
 fn retransmission_timer_resends_unacknowledged_packets() {
     // File mode: LATEREXMIT. RTO = 1·(100 + 4·50 + 20) + 10 = 330 ms.
     let mut s = Sender::new(file_config(), ms(0));
