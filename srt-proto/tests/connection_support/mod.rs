@@ -83,17 +83,20 @@ pub fn pair_params(
 /// A message the test sends: its index, its virtual send time and a
 /// filler that depends on the index, so corruption shows.
 pub fn message(index: u64, sent_at: Instant, len: usize) -> Bytes {
-    let mut v = Vec::with_capacity(len);
+    let len = len.max(16);
+    let mut v = Vec::with_capacity(len + 8);
     v.extend_from_slice(&index.to_be_bytes());
     v.extend_from_slice(&sent_at.as_micros().to_be_bytes());
-    let mut x = index.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    // splitmix64 words: cheap, and different for every index and offset.
+    let mut x = index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     while v.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        v.push(x as u8);
+        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        v.extend_from_slice(&(z ^ (z >> 31)).to_le_bytes());
     }
-    v.truncate(len.max(16));
+    v.truncate(len);
     Bytes::from(v)
 }
 
@@ -241,6 +244,9 @@ impl Peer {
 
     /// This peer's clock to virtual time (rounded up).
     pub fn virt(&self, local: Instant) -> Instant {
+        if self.skew_ppm == 0 {
+            return local;
+        }
         let l = local.as_micros() as i128;
         let d = 1_000_000 + self.skew_ppm as i128;
         let v = (l * 1_000_000 + d - 1) / d;
@@ -435,6 +441,9 @@ pub fn network(seed: u64, a: Peer, b: Peer, link: LinkConfig) -> Network<Peer> {
 
 /// Virtual time on a clock `ppm` parts per million fast.
 pub fn skewed(ppm: i64, now: Instant) -> Instant {
+    if ppm == 0 {
+        return now;
+    }
     let v = now.as_micros() as i128;
     let l = v + v * ppm as i128 / 1_000_000;
     Instant::from_micros(l.max(0) as u64)
