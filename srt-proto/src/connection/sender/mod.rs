@@ -167,7 +167,9 @@ pub(crate) struct Sender {
     cc: Controller,
     pacer: Pacer,
     input_rate: InputRate,
-    crypto: Option<Crypto>,
+    /// Boxed: the cipher contexts are large, and most connections do not
+    /// encrypt.
+    crypto: Option<Box<Crypto>>,
     control: VecDeque<ControlBody>,
 
     flow_window: u64,
@@ -224,7 +226,7 @@ impl Sender {
             cc,
             pacer: Pacer::new(now),
             input_rate: InputRate::new(measure_input),
-            crypto: cfg.crypto.map(Crypto::new),
+            crypto: cfg.crypto.map(|c| Box::new(Crypto::new(c))),
             control: VecDeque::new(),
             flow_window: u64::from(cfg.flow_window),
             srtt_us: INITIAL_RTT_US,
@@ -261,7 +263,7 @@ impl Sender {
 
     /// Payload bytes of plaintext one packet carries.
     fn chunk_size(&self) -> usize {
-        let overhead = self.crypto.as_ref().map_or(0, Crypto::overhead);
+        let overhead = self.crypto.as_ref().map_or(0, |c| c.overhead());
         self.payload_size.saturating_sub(overhead).max(1)
     }
 
@@ -446,7 +448,7 @@ impl Sender {
     /// after a failed refresh, for the connection to report.
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn km_peer_error(&self) -> Option<KmState> {
-        self.crypto.as_ref().and_then(Crypto::peer_error)
+        self.crypto.as_ref().and_then(|c| c.peer_error())
     }
 
     /// Whether every packet was acknowledged (or dropped): nothing left to
