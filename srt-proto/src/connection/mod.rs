@@ -85,6 +85,37 @@
 //! // Sent at 0, on the wire 10 ms, delivered 120 ms (the latency) later.
 //! assert_eq!(at, Instant::ZERO + Duration::from_millis(130));
 //! ```
+//!
+//! # How it follows libsrt (1.5), and where it does not
+//! - ACK: a full ACK every 10 ms when there is something new to
+//!   acknowledge (repeated after `RTT + 4·RTTVar` until ACKACKed), a small
+//!   ACK when the timer fires within 10 ms of the last full one, a light ACK
+//!   every 64 packets in between. ACKACK gives the RTT (`rtt = 7/8·rtt +
+//!   1/8·sample`, `rttvar = 3/4·rttvar + 1/4·|rtt − sample|`, from 100 ms /
+//!   50 ms) and a drift sample (1000 samples per update, ±5 ms kept, the
+//!   excess moves the time base).
+//! - NAK: at once for a new gap (after `SRTO_LOSSMAXTTL` later packets if
+//!   set), then the whole loss list every `(RTT + 4·RTTVar) /
+//!   nak_report_accel`, at least `min_nak_interval` (libsrt: 2 and 20 ms;
+//!   both are [`ConnectionOptions`] here). Unlike libsrt, the NAK timer
+//!   follows a shorter RTT as soon as an ACKACK gives one.
+//! - TSBPD: delivery at time base + timestamp + latency + drift; the time
+//!   base comes from the first packet of the peer (libsrt takes the
+//!   handshake). Too-late drop skips missing packets when the next packet
+//!   is due and ACKs past them. Unlike libsrt, a packet arriving after its
+//!   delivery time is never delivered late: it is counted belated and its
+//!   place is skipped (and counted dropped) like a missing one.
+//! - Drop counts: the receiver counts every packet it skipped
+//!   (`receive_drop`); the sender counts what it gave up on itself
+//!   (`send_drop`, older than `max(latency + SNDDROPDELAY, 1 s) + 20 ms`,
+//!   announced with DROPREQ). Packets the receiver dropped and acknowledged
+//!   past are not sender drops, so the sender's count is normally the
+//!   smaller; it is larger only when ACKs stop for over a second.
+//! - A lost last packet of a live stream is invisible to both sides
+//!   (nothing later reveals the gap, and libsrt's live sender has no
+//!   retransmission timer when the peer sends NAK reports).
+//! - Statistics count payload bytes; [`Traffic::bytes_with_headers`] gives
+//!   libsrt's figures with 44 header bytes per packet.
 
 mod conn;
 mod options;
