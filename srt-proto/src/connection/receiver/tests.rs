@@ -465,3 +465,45 @@ fn the_available_buffer_never_reads_below_two() {
     }
     assert_eq!(r.available_buffer(), 2);
 }
+
+/// `cargo test --release --lib receiver_in_order_path -- --ignored --nocapture`
+#[test]
+#[ignore = "timing; run in release"]
+fn receiver_in_order_path_timing() {
+    let mut c = cfg();
+    c.capacity = 8192;
+    // Each packet is due 1 ms after it arrives: the buffer holds ~1000.
+    c.latency = Duration::from_millis(1);
+    let mut r = Receiver::new(c, None, ms(0));
+    // A static payload: no reference counting, so the receiver's own work
+    // is what is timed.
+    static PAYLOAD: [u8; 1316] = [0; 1316];
+    let payload = Bytes::from_static(&PAYLOAD);
+    let mut delivered = 0u32;
+    let n = 1_000_000u32;
+    let t = std::time::Instant::now();
+    for i in 0..n {
+        let p = DataPacket {
+            seq: SeqNumber::new(1000).wrapping_add(i),
+            position: PacketPosition::Only,
+            in_order: true,
+            encryption: EncryptionKeySpec::Unencrypted,
+            retransmitted: false,
+            msg_number: MsgNumber::new(i % MsgNumber::MAX + 1),
+            timestamp: Timestamp::new(i),
+            dst_socket_id: 1,
+            payload: payload.clone(),
+        };
+        let now = Instant::from_micros(u64::from(i));
+        r.on_data(p, now);
+        r.handle_timeout(now);
+        while r.poll_delivery().is_some() {
+            delivered += 1;
+        }
+        while r.poll_control().is_some() {}
+    }
+    let per = t.elapsed() / n;
+    assert!(delivered >= n - 1001);
+    assert_eq!(r.counters.receive_drop.packets, 0);
+    std::eprintln!("receiver in-order path: {per:?} per packet");
+}
