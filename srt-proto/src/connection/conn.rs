@@ -109,6 +109,7 @@ impl Connection {
             max_nak_words: sender::payload_size(n.mss, Congestion::File) / 4,
             nak_report_accel: o.nak_report_accel,
             min_nak_interval: o.min_nak_interval,
+            initial_rtt: o.initial_rtt,
         };
         let keys = n.crypto.as_ref().map(|c| {
             let mut pair = KeyPair::new();

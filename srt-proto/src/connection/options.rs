@@ -80,6 +80,12 @@ pub struct ConnectionOptions {
     /// The floor of the periodic NAK interval; libsrt's live congestion
     /// controller fixes it at 20 ms (`m_iMinNakInterval_us`).
     pub min_nak_interval: Duration,
+    /// The round-trip time measured during the handshake, if the caller of
+    /// [`Connection::new`](super::Connection::new) knows it: the receiver
+    /// starts from it (RTTVar half of it) instead of libsrt's 100 ms guess,
+    /// so its first NAK reports come at the pace of the real RTT. The first
+    /// ACKACK replaces it either way. Default `None`.
+    pub initial_rtt: Option<Duration>,
     /// `SRTO_PASSPHRASE`: the secret the stream keys are wrapped with. The
     /// handshake already installed the first keys; the connection needs the
     /// passphrase to unwrap the peer's refreshed keys (KMREQ) and to wrap
@@ -110,6 +116,7 @@ impl PartialEq for ConnectionOptions {
             && self.keepalive_interval == other.keepalive_interval
             && self.nak_report_accel == other.nak_report_accel
             && self.min_nak_interval == other.min_nak_interval
+            && self.initial_rtt == other.initial_rtt
     }
 }
 
@@ -136,6 +143,7 @@ impl Default for ConnectionOptions {
             keepalive_interval: Duration::from_secs(1),
             nak_report_accel: 2,
             min_nak_interval: Duration::from_millis(20),
+            initial_rtt: None,
             passphrase: None,
         }
     }

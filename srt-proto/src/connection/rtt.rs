@@ -28,6 +28,16 @@ impl Default for Rtt {
 }
 
 impl Rtt {
+    /// Starts from an RTT known beforehand (from the handshake), µs, with
+    /// half of it as the variance; still replaced by the first sample.
+    pub(crate) fn starting_at(rtt: u32) -> Self {
+        Self {
+            rtt,
+            var: rtt / 2,
+            measured: false,
+        }
+    }
+
     /// Folds in a sample (µs). The first sample replaces the defaults:
     /// `rtt = sample`, `rttvar = sample / 2`.
     pub(crate) fn update(&mut self, sample: u32) {
@@ -78,6 +88,14 @@ mod tests {
         let r = Rtt::default();
         assert_eq!((r.rtt_us(), r.var_us()), (100_000, 50_000));
         assert!(!r.is_measured());
+    }
+
+    #[test]
+    fn a_handshake_rtt_is_a_starting_point_the_first_sample_replaces() {
+        let mut r = Rtt::starting_at(40_000);
+        assert_eq!((r.rtt_us(), r.var_us()), (40_000, 20_000));
+        r.update(30_000);
+        assert_eq!((r.rtt_us(), r.var_us()), (30_000, 15_000));
     }
 
     #[test]

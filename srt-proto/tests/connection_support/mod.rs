@@ -461,8 +461,9 @@ pub enum Repair {
     /// libsrt's defaults: `SRTO_RETRANSMITALGO = 1`, periodic NAK floor
     /// 20 ms.
     Libsrt,
-    /// `SRTO_RETRANSMITALGO = 0` (retransmit on every NAK) and periodic
-    /// NAKs every `(RTT + 4·RTTVar) / 4`, at least 10 ms.
+    /// `SRTO_RETRANSMITALGO = 0` (retransmit on every NAK), periodic NAKs
+    /// every `(RTT + 4·RTTVar) / 4`, at least 10 ms, and the receiver
+    /// starting from the RTT a handshake measures.
     Eager,
 }
 
@@ -553,6 +554,8 @@ impl Scenario {
                 p.options.retransmit_algorithm = RetransmitAlgorithm::Always;
                 p.options.nak_report_accel = 4;
                 p.options.min_nak_interval = Duration::from_millis(10);
+                // What the handshake measured.
+                p.options.initial_rtt = Some(2 * ONE_WAY);
             }
             if let Some((rate, pre)) = self.key_refresh {
                 encrypt(p, rate, pre);

@@ -56,6 +56,8 @@ pub(crate) struct ReceiverConfig {
     pub(crate) nak_report_accel: u32,
     /// Floor of the periodic NAK interval.
     pub(crate) min_nak_interval: Duration,
+    /// The RTT known from the handshake, if any.
+    pub(crate) initial_rtt: Option<Duration>,
 }
 
 /// A message ready for the application.
@@ -117,7 +119,9 @@ impl Receiver {
             fresh: VecDeque::new(),
             next_expected: isn,
             tsbpd: TsbpdClock::new(cfg.latency, cfg.drift_tracer),
-            rtt: Rtt::default(),
+            rtt: cfg.initial_rtt.map_or_else(Rtt::default, |r| {
+                Rtt::starting_at(u32::try_from(r.as_micros()).unwrap_or(u32::MAX))
+            }),
             rate: RateWindow::default(),
             keys,
             scratch: Vec::new(),

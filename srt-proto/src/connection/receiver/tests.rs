@@ -20,6 +20,7 @@ fn cfg() -> ReceiverConfig {
         max_nak_words: 300,
         nak_report_accel: 2,
         min_nak_interval: Duration::from_millis(20),
+        initial_rtt: None,
     }
 }
 
@@ -126,6 +127,15 @@ fn the_first_rtt_sample_pulls_the_next_periodic_nak_in() {
     assert!(naks(&mut r).is_empty());
     r.handle_timeout(ms(60));
     assert_eq!(naks(&mut r), vec![vec![(1, 1)]]);
+}
+
+#[test]
+fn a_handshake_rtt_sets_the_first_periodic_nak_interval() {
+    let mut c = cfg();
+    c.initial_rtt = Some(Duration::from_millis(40));
+    let r = Receiver::new(c, None, ms(0));
+    // (40 + 4·20) / 2
+    assert_eq!(r.nak_interval(), Duration::from_millis(60));
 }
 
 #[test]
