@@ -124,3 +124,153 @@ proptest! {
         run(seed, &ops)?;
     }
 }
+
+// ---------------------------------------------------------------------------
+// A connected receiver fed arbitrary packets and time steps (the
+// `srt_connection` fuzz target's property): it never panics, never holds
+// more than its flow window, and never asks to be woken in the past.
+
+use bytes::Bytes;
+use srt_proto::packet::{
+    Ack, AckInfo, ControlBody, ControlPacket, DataPacket, DropRequest, EncryptionKeySpec, LossList,
+    Packet, PacketPosition,
+};
+use srt_proto::seq::{MsgNumber, SeqNumber, SeqRange};
+use srt_proto::time::Timestamp;
+
+const FLOW_WINDOW: u32 = 64;
+const ISN: u32 = 0x7FFF_FF00;
+
+#[derive(Debug, Clone)]
+enum Input {
+    Packet(Packet),
+    Wait(u64),
+}
+
+fn seq() -> impl Strategy<Value = SeqNumber> {
+    prop_oneof![
+        3 => (0u32..200).prop_map(|o| SeqNumber::new(ISN).wrapping_add(o)),
+        1 => (0u32..=SeqNumber::MAX).prop_map(SeqNumber::new),
+    ]
+}
+
+fn data() -> impl Strategy<Value = Packet> {
+    (
+        seq(),
+        0u32..4,
+        any::<bool>(),
+        0u32..3,
+        any::<bool>(),
+        any::<u32>(),
+        0usize..1500,
+    )
+        .prop_map(|(seq, pp, in_order, kk, rexmit, ts, len)| {
+            Packet::Data(DataPacket {
+                seq,
+                position: PacketPosition::from_bits(pp),
+                in_order,
+                encryption: match kk {
+                    0 => EncryptionKeySpec::Unencrypted,
+                    1 => EncryptionKeySpec::Even,
+                    _ => EncryptionKeySpec::Odd,
+                },
+                retransmitted: rexmit,
+                msg_number: MsgNumber::new(ts % MsgNumber::MAX),
+                timestamp: Timestamp::new(ts),
+                dst_socket_id: 0x2222,
+                payload: Bytes::from(vec![0x5a; len]),
+            })
+        })
+}
+
+fn control() -> impl Strategy<Value = Packet> {
+    let body = prop_oneof![
+        (seq(), any::<u32>()).prop_map(|(s, n)| ControlBody::Ack(Ack {
+            ack_number: n,
+            ack_seq: s,
+            info: AckInfo::Light,
+        })),
+        (seq(), any::<u32>(), any::<u32>(), any::<u32>()).prop_map(|(s, n, rtt, buf)| {
+            ControlBody::Ack(Ack {
+                ack_number: n,
+                ack_seq: s,
+                info: AckInfo::Small {
+                    rtt,
+                    rtt_variance: rtt / 2,
+                    available_buffer: buf,
+                },
+            })
+        }),
+        proptest::collection::vec((seq(), 0u32..50), 0..8).prop_map(|v| {
+            ControlBody::Nak(LossList::from_ranges(
+                v.into_iter()
+                    .filter_map(|(s, n)| SeqRange::new(s, s.wrapping_add(n))),
+            ))
+        }),
+        (seq(), seq(), any::<u32>()).prop_map(|(first, last, m)| {
+            ControlBody::DropRequest(DropRequest {
+                msg_number: MsgNumber::new(m % MsgNumber::MAX),
+                first,
+                last,
+            })
+        }),
+        any::<u32>().prop_map(|ack_number| ControlBody::AckAck { ack_number }),
+        Just(ControlBody::KeepAlive),
+        Just(ControlBody::CongestionWarning),
+    ];
+    (body, any::<u32>()).prop_map(|(body, ts)| {
+        Packet::Control(ControlPacket {
+            timestamp: Timestamp::new(ts),
+            dst_socket_id: 0x2222,
+            body,
+        })
+    })
+}
+
+fn input() -> impl Strategy<Value = Input> {
+    prop_oneof![
+        6 => data().prop_map(Input::Packet),
+        2 => control().prop_map(Input::Packet),
+        2 => (0u64..300_000).prop_map(Input::Wait),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn a_receiver_fed_arbitrary_packets_stays_within_its_bounds(
+        live in any::<bool>(),
+        inputs in proptest::collection::vec(input(), 1..300),
+    ) {
+        let (_, mut pb) = pair_params(ISN, live, LATENCY, Instant::ZERO);
+        pb.negotiated.flow_window = FLOW_WINDOW;
+        let mut b = Connection::new(pb, [2; 32]);
+        let mut now = Instant::ZERO;
+        for input in inputs {
+            match input {
+                Input::Packet(p) => b.handle_packet(p, now),
+                Input::Wait(us) => {
+                    now += Duration::from_micros(us);
+                    if b.next_timeout().is_some_and(|t| t <= now) {
+                        b.handle_timeout(now);
+                    }
+                }
+            }
+            while b.poll_transmit(now).is_some() {}
+            while b.poll_event().is_some() {}
+            let s = b.stats(now);
+            prop_assert!(s.recv_buffer_packets <= FLOW_WINDOW);
+            prop_assert!(b.receive_loss_len() <= u64::from(FLOW_WINDOW));
+            if let Some(t) = b.next_timeout() {
+                // A timer in the past is fine once (it fires at once); it
+                // must move on after firing.
+                if t <= now {
+                    b.handle_timeout(now);
+                    while b.poll_transmit(now).is_some() {}
+                    prop_assert!(b.next_timeout().is_none_or(|t| t > now), "stuck timer at {:?}", t);
+                }
+            }
+        }
+    }
+}
