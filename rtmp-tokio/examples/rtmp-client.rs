@@ -196,7 +196,12 @@ async fn play_many(args: &Args) -> Result<()> {
     for _ in 0..n {
         let url = url.clone();
         tasks.push(tokio::spawn(async move {
-            let mut player = RtmpClient::connect(&url).await?.play().await?;
+            let options = rtmp_tokio::ClientOptions {
+                read_buffer: 16 << 10,
+                ..Default::default()
+            };
+            let url: rtmp_tokio::RtmpUrl = url.parse()?;
+            let mut player = RtmpClient::connect_with(url, options).await?.play().await?;
             let mut frames = 0u64;
             while let Ok(Ok(Some(_))) = tokio::time::timeout_at(deadline, player.next_frame()).await
             {

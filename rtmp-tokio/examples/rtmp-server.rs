@@ -9,7 +9,9 @@
 //! ```
 //!
 //! Options: `--listen ADDR` (default `0.0.0.0:1935`), `--stats SECONDS`
-//! (print every stream's counters this often; default off).
+//! (print every stream's counters this often; default off), `--threads N`
+//! (runtime worker threads; default one per core, 1 runs everything on
+//! the main thread like an nginx worker).
 
 use std::time::Duration;
 
@@ -57,14 +59,14 @@ impl Handler for Log {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: rtmp-server [--listen ADDR] [--stats SECONDS]");
+    eprintln!("usage: rtmp-server [--listen ADDR] [--stats SECONDS] [--threads N]");
     std::process::exit(2)
 }
 
-#[tokio::main]
-async fn main() -> std::io::Result<()> {
+fn main() -> std::io::Result<()> {
     let mut options = ServerOptions::default();
     let mut stats_every = None;
+    let mut threads = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -76,9 +78,27 @@ async fn main() -> std::io::Result<()> {
                 Some(s) if s > 0.0 => stats_every = Some(Duration::from_secs_f64(s)),
                 _ => usage(),
             },
+            "--threads" => match args.next().and_then(|a| a.parse::<usize>().ok()) {
+                Some(n) if n > 0 => threads = Some(n),
+                _ => usage(),
+            },
             _ => usage(),
         }
     }
+    let runtime = match threads {
+        Some(1) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+        Some(n) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build()?,
+        None => tokio::runtime::Runtime::new()?,
+    };
+    runtime.block_on(serve(options, stats_every))
+}
+
+async fn serve(options: ServerOptions, stats_every: Option<Duration>) -> std::io::Result<()> {
     let server = RtmpServer::bind(options, Log).await?;
     eprintln!("listening on {}", server.local_addr());
     let mut tick = tokio::time::interval(stats_every.unwrap_or(Duration::from_secs(3600)));

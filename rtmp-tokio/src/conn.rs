@@ -472,9 +472,9 @@ impl Conn {
 
     fn send_relay(&mut self, relay: Relay) {
         let Part::Player {
+            channel,
             stream,
             need_keyframe,
-            ..
         } = &mut self.part
         else {
             return;
@@ -494,6 +494,7 @@ impl Conn {
                     let resume = key || (kind == MediaKind::Audio && !has_video);
                     if !resume {
                         self.stats.frames_dropped += 1;
+                        channel.count_dropped(1);
                         return;
                     }
                     *need_keyframe = false;

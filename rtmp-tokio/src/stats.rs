@@ -11,8 +11,8 @@ pub struct SessionStats {
     pub frames_received: u64,
     /// Audio and video messages sent (a player's).
     pub frames_sent: u64,
-    /// Messages a player lost because it fell behind (it resumes at the
-    /// next key frame).
+    /// Messages a player did not get: lost because it fell behind, or
+    /// skipped while waiting for the key frame it resumes (or starts) at.
     pub frames_dropped: u64,
 }
 
@@ -31,6 +31,6 @@ pub struct StreamStats {
     pub gop_frames: usize,
     /// Bytes in the GOP cache.
     pub gop_bytes: usize,
-    /// Messages lost by slow players, all players together.
+    /// [`SessionStats::frames_dropped`] of all its players together.
     pub frames_dropped: u64,
 }
