@@ -61,6 +61,7 @@ struct Conn {
     stats: SessionStats,
     /// Set by whatever ended the session first.
     reason: Option<DisconnectReason>,
+    /// When bytes last came from the peer (idle timeout).
     last_activity: std::time::Instant,
 }
 
@@ -214,10 +215,7 @@ impl Conn {
                 }
             };
             match result {
-                Ok(Ok(())) => {
-                    self.stats.bytes_sent += bytes.len() as u64;
-                    self.last_activity = std::time::Instant::now();
-                }
+                Ok(Ok(())) => self.stats.bytes_sent += bytes.len() as u64,
                 Ok(Err(e)) => {
                     self.reason.get_or_insert(DisconnectReason::Io(e.kind()));
                     return false;

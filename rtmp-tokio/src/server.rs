@@ -20,7 +20,8 @@ use crate::stats::StreamStats;
 pub struct ServerOptions {
     /// Where to listen (default `0.0.0.0:1935`).
     pub listen: SocketAddr,
-    /// The protocol session's settings (chunk size, windows, limits).
+    /// The protocol session's settings (chunk size, windows, limits; a ping
+    /// every 20 s instead of the session's default of none).
     pub session: rtmp_proto::session::ServerConfig,
     /// Relay publishes to players through the registry (default `true`).
     /// Without it the server only hands media to the observers and refuses
@@ -40,8 +41,9 @@ pub struct ServerOptions {
     pub max_gop_frames: usize,
     /// The handshake and `connect` must be done within this (default 10 s).
     pub handshake_timeout: Duration,
-    /// A session with no traffic in either direction for this long is
-    /// closed (default 60 s).
+    /// A session that sent nothing for this long is closed (default 60 s).
+    /// The server pings every peer (`session.ping_interval`, default 20 s)
+    /// so a live player, which otherwise sends little, answers in time.
     pub idle_timeout: Duration,
     /// One write to a peer may take at most this long (default 30 s).
     pub write_timeout: Duration,
@@ -54,7 +56,10 @@ impl Default for ServerOptions {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([0, 0, 0, 0], crate::url::DEFAULT_PORT)),
-            session: rtmp_proto::session::ServerConfig::default(),
+            session: rtmp_proto::session::ServerConfig {
+                ping_interval: Some(Duration::from_secs(20)),
+                ..rtmp_proto::session::ServerConfig::default()
+            },
             relay: true,
             play_waits_for_publisher: true,
             player_queue: 512,

@@ -406,3 +406,28 @@ async fn a_player_that_stops_reading_resumes_at_a_keyframe_without_holding_the_p
     assert_eq!(dropped as usize, 600 - media.len());
     server.shutdown().await;
 }
+
+struct Ends(Arc<Mutex<Vec<DisconnectReason>>>);
+
+impl Handler for Ends {
+    fn on_disconnect(&self, summary: &SessionSummary) {
+        self.0.lock().unwrap().push(summary.reason.clone());
+    }
+}
+
+#[tokio::test]
+async fn a_peer_that_answers_nothing_is_closed_at_the_idle_timeout_and_a_live_one_is_kept() {
+    let ends = Arc::new(Mutex::new(Vec::new()));
+    let mut options = ServerOptions::listen("127.0.0.1:0".parse().unwrap());
+    options.idle_timeout = Duration::from_millis(300);
+    options.session.ping_interval = Some(Duration::from_millis(100));
+    let server = RtmpServer::bind(options, Ends(ends.clone())).await.unwrap();
+    // This one is connected, then never read again: pings go unanswered.
+    let _mute = RtmpClient::connect(&url(&server, "x")).await.unwrap();
+    // This one waits in next_frame for a publisher: it answers the pings.
+    let mut waiting = player(&server, "nobody").await;
+    let still_waiting = tokio::time::timeout(Duration::from_secs(1), waiting.next_frame()).await;
+    assert!(still_waiting.is_err(), "the waiting player was closed");
+    assert_eq!(*ends.lock().unwrap(), [DisconnectReason::IdleTimeout]);
+    server.shutdown().await;
+}
