@@ -465,7 +465,9 @@ impl Receiver {
         let after = start
             .wrapping_add(u32::try_from(last_in_buffer).unwrap_or(0))
             .next();
-        if after.is_after(self.next_expected) {
+        // As libsrt: the expected sequence moves only when the range covers
+        // it (a range wholly ahead leaves the gap before it to be found).
+        if !first.is_after(self.next_expected) && after.is_after(self.next_expected) {
             self.next_expected = after;
         }
         self.deliver(now);

@@ -379,6 +379,22 @@ fn a_drop_request_beyond_the_last_packet_moves_the_expected_sequence() {
 }
 
 #[test]
+fn a_drop_request_wholly_ahead_leaves_the_gap_before_it_to_be_nakked() {
+    let mut r = receiver();
+    r.on_data(data(0, 0), ms(20));
+    r.on_drop_request(
+        &DropRequest {
+            msg_number: MsgNumber::new(0),
+            first: SeqNumber::new(1003),
+            last: SeqNumber::new(1004),
+        },
+        ms(21),
+    );
+    r.on_data(data(5, 5), ms(25));
+    assert_eq!(naks(&mut r), vec![vec![(1, 4)]]);
+}
+
+#[test]
 fn a_message_of_several_packets_is_delivered_whole() {
     let mut r = receiver();
     let mut parts = [data(0, 0), data(1, 0), data(2, 0)];
