@@ -196,37 +196,42 @@ impl Conn {
     }
 
     async fn write_all(&mut self, pending: &mut Vec<Bytes>) -> bool {
+        if pending.is_empty() {
+            return true;
+        }
         let mut shutdown = self.shared.shutdown.clone();
-        for bytes in pending.drain(..) {
-            // Once the server stops, a write gets a second at most: a
-            // stalled peer must not hold the shutdown up.
-            let stopping = *shutdown.borrow();
-            let timeout = if stopping {
-                SHUTDOWN_WRITE_TIMEOUT
-            } else {
-                self.shared.options.write_timeout
-            };
-            let write = tokio::time::timeout(timeout, self.tcp.write_all(&bytes));
-            let result = tokio::select! {
-                r = write => r,
-                _ = crate::util::stopped(&mut shutdown), if !stopping => {
-                    self.reason.get_or_insert(DisconnectReason::Shutdown);
-                    return false;
-                }
-            };
-            match result {
-                Ok(Ok(())) => self.stats.bytes_sent += bytes.len() as u64,
-                Ok(Err(e)) => {
-                    self.reason.get_or_insert(DisconnectReason::Io(e.kind()));
-                    return false;
-                }
-                Err(_) => {
-                    self.reason.get_or_insert(DisconnectReason::WriteTimeout);
-                    return false;
-                }
+        // Once the server stops, a write gets a second at most: a stalled
+        // peer must not hold the shutdown up.
+        let stopping = *shutdown.borrow();
+        let timeout = if stopping {
+            SHUTDOWN_WRITE_TIMEOUT
+        } else {
+            self.shared.options.write_timeout
+        };
+        let total: usize = pending.iter().map(Bytes::len).sum();
+        let write = tokio::time::timeout(timeout, write_vectored_all(&mut self.tcp, pending));
+        let result = tokio::select! {
+            r = write => r,
+            _ = crate::util::stopped(&mut shutdown), if !stopping => {
+                self.reason.get_or_insert(DisconnectReason::Shutdown);
+                return false;
+            }
+        };
+        pending.clear();
+        match result {
+            Ok(Ok(())) => {
+                self.stats.bytes_sent += total as u64;
+                true
+            }
+            Ok(Err(e)) => {
+                self.reason.get_or_insert(DisconnectReason::Io(e.kind()));
+                false
+            }
+            Err(_) => {
+                self.reason.get_or_insert(DisconnectReason::WriteTimeout);
+                false
             }
         }
-        true
     }
 
     fn stream_request(&self, name: &str, query: Option<String>) -> StreamRequest {
@@ -480,16 +485,9 @@ impl Conn {
         let stream = *stream;
         let _ = match relay {
             Relay::Metadata(m) => self.session.send_metadata(stream, &m),
-            Relay::Media {
-                kind,
-                timestamp,
-                body,
-                header,
-                key,
-                has_video,
-            } => {
-                if *need_keyframe && !header {
-                    let resume = key || (kind == MediaKind::Audio && !has_video);
+            Relay::Media(frame) => {
+                if *need_keyframe && !frame.header {
+                    let resume = frame.key || (frame.kind == MediaKind::Audio && !frame.has_video);
                     if !resume {
                         self.stats.frames_dropped += 1;
                         channel.count_dropped(1);
@@ -498,7 +496,27 @@ impl Conn {
                     *need_keyframe = false;
                 }
                 self.stats.frames_sent += 1;
-                self.session.send_media(stream, kind, timestamp, body)
+                let chunk_size = self.session.chunk_size();
+                match frame.chunks.parts(
+                    frame.kind,
+                    frame.timestamp,
+                    &frame.body,
+                    chunk_size,
+                    stream.0,
+                ) {
+                    Some(parts) => {
+                        // What the session queued goes first, then the chunks.
+                        self.session.poll_outputs_into(&mut self.outputs);
+                        self.outputs.extend(parts.into_iter().map(Output::Transmit));
+                        Ok(())
+                    }
+                    None => self.session.send_media(
+                        stream,
+                        frame.kind,
+                        frame.timestamp,
+                        frame.body.clone(),
+                    ),
+                }
             }
             Relay::Unpublished => {
                 *need_keyframe = true;
@@ -541,5 +559,48 @@ impl Conn {
             stats: self.stats,
         };
         self.shared.handler.on_disconnect(&summary);
+    }
+}
+
+/// Slices handed to one `writev` at most (Linux allows 1024).
+const MAX_IOV: usize = 512;
+
+/// Writes every buffer, in order, with as few vectored writes as the
+/// socket allows.
+async fn write_vectored_all(tcp: &mut TcpStream, bufs: &mut [Bytes]) -> std::io::Result<()> {
+    use bytes::Buf;
+    let mut first = 0;
+    loop {
+        // Skip empty buffers (a zero-length write would look like a failure).
+        while bufs.get(first).is_some_and(Bytes::is_empty) {
+            first += 1;
+        }
+        if first >= bufs.len() {
+            return Ok(());
+        }
+        let mut n = {
+            let slices: Vec<std::io::IoSlice<'_>> = bufs
+                .iter()
+                .skip(first)
+                .take(MAX_IOV)
+                .map(|b| std::io::IoSlice::new(b))
+                .collect();
+            tcp.write_vectored(&slices).await?
+        };
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        while n > 0 {
+            let Some(buf) = bufs.get_mut(first) else {
+                break;
+            };
+            if n >= buf.len() {
+                n -= buf.len();
+                first += 1;
+            } else {
+                buf.advance(n);
+                n = 0;
+            }
+        }
     }
 }

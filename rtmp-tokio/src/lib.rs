@@ -19,8 +19,10 @@
 //! - one publisher per `app/key`; a second gets `NetStream.Publish.BadName`
 //!   and the first is untouched;
 //! - players fan out from the publisher through one bounded ring: every
-//!   player shares the same `Bytes` tag bodies, none is copied per player
-//!   until the session writes its chunks;
+//!   player shares the same `Bytes` tag bodies, each frame is split into
+//!   chunks once for all players with the same chunk size and stream id
+//!   (headers in one small buffer, payloads as slices of the body), and
+//!   players write those with vectored writes: no per-player copy;
 //! - a new player starts with `onMetaData`, the sequence headers, then the
 //!   cached GOP from the last key frame on;
 //! - a slow player that falls [`ServerOptions::player_queue`] frames behind
@@ -68,6 +70,7 @@
     )
 )]
 
+mod chunks;
 mod client;
 mod conn;
 mod handler;

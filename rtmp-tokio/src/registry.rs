@@ -17,6 +17,7 @@ use bytes::Bytes;
 use rtmp_proto::media::{MediaKind, Metadata};
 use tokio::sync::broadcast;
 
+use crate::chunks::ChunkCache;
 use crate::handler::SessionId;
 use crate::stats::StreamStats;
 use crate::tags::{is_keyframe, is_sequence_header};
@@ -32,21 +33,27 @@ pub(crate) struct RegistryLimits {
     pub(crate) max_gop_frames: usize,
 }
 
+/// One audio or video message as every player shares it.
+#[derive(Debug)]
+pub(crate) struct SharedFrame {
+    pub(crate) kind: MediaKind,
+    pub(crate) timestamp: u32,
+    pub(crate) body: Bytes,
+    /// A codec configuration (always forwarded).
+    pub(crate) header: bool,
+    /// A video key frame (where a player that lost frames resumes).
+    pub(crate) key: bool,
+    /// Whether the stream has carried video (else audio is where to resume).
+    pub(crate) has_video: bool,
+    /// Its chunks, made once for the players that share them.
+    pub(crate) chunks: ChunkCache,
+}
+
 /// What a publisher hands to its players.
 #[derive(Debug, Clone)]
 pub(crate) enum Relay {
     /// An audio or video message.
-    Media {
-        kind: MediaKind,
-        timestamp: u32,
-        body: Bytes,
-        /// A codec configuration (always forwarded).
-        header: bool,
-        /// A video key frame (where a player that lost frames resumes).
-        key: bool,
-        /// Whether the stream has carried video (else audio is where to resume).
-        has_video: bool,
-    },
+    Media(Arc<SharedFrame>),
     /// `onMetaData`.
     Metadata(Arc<Metadata>),
     /// The publisher left.
@@ -128,14 +135,15 @@ impl Channel {
         let len = body.len();
         let mut state = lock(&self.state);
         state.has_video |= kind == MediaKind::Video;
-        let relay = Relay::Media {
+        let relay = Relay::Media(Arc::new(SharedFrame {
             kind,
             timestamp,
             body,
             header,
             key,
             has_video: state.has_video,
-        };
+            chunks: ChunkCache::default(),
+        }));
         if header {
             match kind {
                 MediaKind::Video => state.video_header = Some(relay.clone()),
@@ -318,9 +326,7 @@ mod tests {
         relays
             .iter()
             .filter_map(|r| match r {
-                Relay::Media {
-                    header, timestamp, ..
-                } => Some((*header, *timestamp)),
+                Relay::Media(f) => Some((f.header, f.timestamp)),
                 _ => None,
             })
             .collect()

@@ -1,0 +1,173 @@
+//! Chunk-encoding a relayed frame once for every player that shares the
+//! server's chunk size and message stream id.
+//!
+//! A player's media would otherwise go through its own session's chunk
+//! writer, which copies the tag body into that session's send buffer: one
+//! copy per frame per player. Here each frame is split into chunks once,
+//! with a full (format 0) header so the encoding does not depend on what a
+//! player received before; the chunk headers are kept in one small buffer
+//! and the chunk payloads are slices of the publisher's `Bytes`, so players
+//! write them with vectored writes and nothing is copied at all.
+//!
+//! Media always goes this way, on the chunk streams the session uses for
+//! media (4 audio, 6 video, as ffmpeg and nginx-rtmp): the session itself
+//! never writes on them for a player, so the peer's chunk reader state
+//! for those streams is only ever set by these self-contained messages.
+
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+use rtmp_proto::chunk::ChunkWriter;
+use rtmp_proto::media::MediaKind;
+use rtmp_proto::message::type_id;
+
+/// Chunk stream for audio (the session's choice too).
+const CSID_AUDIO: u32 = 4;
+/// Chunk stream for video (the session's choice too).
+const CSID_VIDEO: u32 = 6;
+
+/// A frame's chunks for one (chunk size, message stream id): alternating
+/// header and payload slices, in wire order.
+#[derive(Debug)]
+pub(crate) struct Encoded {
+    chunk_size: u32,
+    stream_id: u32,
+    parts: Vec<Bytes>,
+}
+
+/// The chunk encoding a frame keeps for the players that share it.
+#[derive(Debug, Default)]
+pub(crate) struct ChunkCache(OnceLock<Option<Encoded>>);
+
+impl ChunkCache {
+    /// The chunks of `body` for a player with `chunk_size` and
+    /// `stream_id`: the shared encoding when they match the first player's
+    /// (nearly always: the server sets the chunk size and players take
+    /// stream 1), else one made for this player. `None` if the message
+    /// cannot be chunked (too long, bad chunk size).
+    pub(crate) fn parts(
+        &self,
+        kind: MediaKind,
+        timestamp: u32,
+        body: &Bytes,
+        chunk_size: u32,
+        stream_id: u32,
+    ) -> Option<Vec<Bytes>> {
+        let shared = self
+            .0
+            .get_or_init(|| encode(kind, timestamp, body, chunk_size, stream_id));
+        match shared {
+            Some(e) if e.chunk_size == chunk_size && e.stream_id == stream_id => {
+                Some(e.parts.clone())
+            }
+            _ => encode(kind, timestamp, body, chunk_size, stream_id).map(|e| e.parts),
+        }
+    }
+}
+
+fn encode(
+    kind: MediaKind,
+    timestamp: u32,
+    body: &Bytes,
+    chunk_size: u32,
+    stream_id: u32,
+) -> Option<Encoded> {
+    let (csid, type_id) = match kind {
+        MediaKind::Audio => (CSID_AUDIO, type_id::AUDIO),
+        MediaKind::Video => (CSID_VIDEO, type_id::VIDEO),
+    };
+    let mut writer = ChunkWriter::new();
+    writer.set_chunk_size(chunk_size).ok()?;
+    let mut headers = Vec::with_capacity(16 + body.len() / chunk_size.max(1) as usize * 5);
+    // (header end, payload end) per chunk, both running offsets.
+    let mut ends = Vec::new();
+    let mut payload_end = 0usize;
+    writer
+        .write_chunks(
+            csid,
+            timestamp,
+            type_id,
+            stream_id,
+            body,
+            |header, payload| {
+                headers.extend_from_slice(header);
+                payload_end += payload.len();
+                ends.push((headers.len(), payload_end));
+            },
+        )
+        .ok()?;
+    let headers = Bytes::from(headers);
+    let mut parts = Vec::with_capacity(ends.len() * 2);
+    let (mut header_start, mut payload_start) = (0, 0);
+    for (header_end, payload_end) in ends {
+        parts.push(headers.slice(header_start..header_end));
+        if payload_end > payload_start {
+            parts.push(body.slice(payload_start..payload_end));
+        }
+        (header_start, payload_start) = (header_end, payload_end);
+    }
+    Some(Encoded {
+        chunk_size,
+        stream_id,
+        parts,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rtmp_proto::chunk::ChunkReader;
+
+    fn concat(parts: &[Bytes]) -> Vec<u8> {
+        parts.iter().flat_map(|p| p.iter().copied()).collect()
+    }
+
+    #[test]
+    fn shared_chunks_are_what_a_fresh_chunk_writer_writes() {
+        let body = Bytes::from((0..10_000u32).map(|i| i as u8).collect::<Vec<_>>());
+        let parts = ChunkCache::default()
+            .parts(MediaKind::Video, 1234, &body, 4096, 1)
+            .unwrap();
+        let mut expected = Vec::new();
+        let mut writer = ChunkWriter::new();
+        writer.set_chunk_size(4096).unwrap();
+        let message = rtmp_proto::message::RawMessage {
+            timestamp: 1234,
+            type_id: type_id::VIDEO,
+            stream_id: 1,
+            payload: body.clone(),
+        };
+        writer.write(CSID_VIDEO, &message, &mut expected).unwrap();
+        assert_eq!(concat(&parts), expected);
+        // Three chunks: header + payload each.
+        assert_eq!(parts.len(), 6);
+    }
+
+    #[test]
+    fn chunks_with_extended_timestamps_read_back() {
+        let body = Bytes::from(vec![7u8; 9000]);
+        let parts = ChunkCache::default()
+            .parts(MediaKind::Audio, 0x0100_0000, &body, 4096, 1)
+            .unwrap();
+        let mut reader = ChunkReader::new();
+        reader.set_chunk_size(4096).unwrap();
+        let mut wire = bytes::BytesMut::from(&concat(&parts)[..]);
+        let message = reader.read_message(&mut wire).unwrap().unwrap();
+        assert_eq!(message.message.timestamp, 0x0100_0000);
+        assert_eq!(message.message.payload, body);
+    }
+
+    #[test]
+    fn a_player_with_another_chunk_size_gets_its_own_encoding() {
+        let cache = ChunkCache::default();
+        let body = Bytes::from(vec![1u8; 300]);
+        let first = cache.parts(MediaKind::Video, 0, &body, 4096, 1).unwrap();
+        let other = cache.parts(MediaKind::Video, 0, &body, 128, 1).unwrap();
+        assert_eq!(first.len(), 2);
+        assert_eq!(other.len(), 6);
+        assert_eq!(
+            cache.parts(MediaKind::Video, 0, &body, 4096, 1).unwrap(),
+            first
+        );
+    }
+}
