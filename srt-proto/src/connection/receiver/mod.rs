@@ -514,22 +514,26 @@ impl Receiver {
                     self.counters
                         .receive_drop
                         .add_many(lost + d.discarded, lost * avg + d.discarded_bytes);
-                    let start = self.buf.start();
-                    self.loss.remove_before(start);
-                    while let Some(f) = self.fresh.front_mut() {
-                        if !f.range.first().is_before(start) {
-                            break;
-                        }
-                        if f.range.last().is_before(start) {
-                            self.fresh.pop_front();
-                        } else if let Some(r) = SeqRange::new(start, f.range.last()) {
-                            f.range = r;
-                            break;
-                        } else {
-                            break;
-                        }
-                    }
                 }
+            }
+        }
+        // Whatever was skipped is neither awaited nor expected any more.
+        let start = self.buf.start();
+        if self.next_expected.is_before(start) {
+            self.next_expected = start;
+        }
+        self.loss.remove_before(start);
+        while let Some(f) = self.fresh.front_mut() {
+            if !f.range.first().is_before(start) {
+                break;
+            }
+            if f.range.last().is_before(start) {
+                self.fresh.pop_front();
+            } else if let Some(r) = SeqRange::new(start, f.range.last()) {
+                f.range = r;
+                break;
+            } else {
+                break;
             }
         }
         if self.loss.is_empty() {
