@@ -91,6 +91,28 @@ fn a_sender_clock_100_ppm_fast_still_gets_the_latency_within_2_ms() {
 }
 
 #[test]
+fn a_sender_clock_100_ppm_slow_still_gets_the_latency_within_3_ms() {
+    // A slow sender sees the receiver's ACKs, 10 ms apart on the
+    // receiver's clock, a hair under 10 ms apart, and libsrt's ACKACK rule
+    // (more than 10 ms since the last one) answers every other one: drift
+    // samples come half as often, each 1000-sample batch takes 20 s, and
+    // 100 ppm builds up to 2 ms in between.
+    let o = Scenario {
+        sender_skew_ppm: -100,
+        bits_per_second: 1_500_000,
+        tolerance: Duration::from_millis(3),
+        ..Scenario::live(6, 600)
+    }
+    .run()
+    .unwrap();
+    assert_eq!(o.delivered, o.sent, "{o:?}");
+    assert!(
+        o.drift_us > 1000,
+        "the drift tracer must follow the skew: {o:?}"
+    );
+}
+
+#[test]
 #[ignore = "one virtual hour; run in release"]
 fn a_sender_clock_100_ppm_fast_for_an_hour_still_gets_the_latency_within_2_ms() {
     let t = std::time::Instant::now();
