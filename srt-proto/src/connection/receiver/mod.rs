@@ -609,6 +609,10 @@ impl Receiver {
         }
         self.ack_number = self.ack_number.wrapping_add(1).max(1);
         let available = self.available_buffer();
+        // libsrt sends the full form when more than 10 ms passed since the
+        // last one, the small form otherwise. Its timer always fires a
+        // little late; ours fires exactly every 10 ms, so "at least" keeps
+        // the periodic ACK full, as it is in practice with libsrt.
         let full = self
             .last_full_ack_time
             .is_none_or(|t| now.duration_since(t) >= ACK_INTERVAL);
@@ -649,8 +653,9 @@ impl Receiver {
         self.light_acks = 1;
     }
 
-    /// Free buffer space to announce, packets; at least 2 (libsrt's
-    /// deadlock breaker).
+    /// Free buffer space to announce, packets; at least 2 (libsrt 1.4's
+    /// deadlock breaker: a sender told 0 would wait for an ACK that a
+    /// receiver with nothing new to acknowledge never sends).
     pub(crate) fn available_buffer(&self) -> u32 {
         let used = usize::try_from(self.buf.start().offset_to(self.ack_seq()).max(0)).unwrap_or(0);
         let free = self.buf.capacity().saturating_sub(used);
