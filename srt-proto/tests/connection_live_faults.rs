@@ -37,6 +37,7 @@ fn bursty_loss_beyond_repair_drops_only_what_it_counts() {
         );
         assert!(o.drops_accounted(), "{o:?}");
         assert!(o.sender_dropped <= o.receiver_dropped, "{o:?}");
+        eprintln!("seed {seed}: {o:?}");
     }
 }
 
