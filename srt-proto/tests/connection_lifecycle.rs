@@ -333,3 +333,32 @@ fn interval_stats_restart_from_zero_and_totals_keep_counting() {
         Duration::from_millis(20)
     );
 }
+
+#[test]
+fn a_live_message_may_carry_1316_bytes_even_with_the_aes_gcm_tag() {
+    use srt_proto::crypto::{CipherMode, GcmVariant};
+    let (mut pa, _) = pair_params(500, true, Duration::from_millis(120), Instant::ZERO);
+    encrypt(&mut pa, 1000, 200);
+    if let Some(c) = &mut pa.negotiated.crypto {
+        c.mode = CipherMode::AesGcm(GcmVariant::Srt154);
+    }
+    let mut a = Connection::new(pa, [1; 32]);
+    assert_eq!(a.max_message_size(), 1316);
+    a.send(Bytes::from(vec![0u8; 1316]), SendOptions::default(), ms(0))
+        .unwrap();
+    assert_eq!(
+        a.send(Bytes::from(vec![0u8; 1317]), SendOptions::default(), ms(0)),
+        Err(SendError::MessageTooLong {
+            len: 1317,
+            max: 1316
+        })
+    );
+    let data: Vec<usize> = transmit(&mut a, ms(0))
+        .into_iter()
+        .filter_map(|p| match p {
+            Packet::Data(d) => Some(d.payload.len()),
+            Packet::Control(_) => None,
+        })
+        .collect();
+    assert_eq!(data, [1316 + 16]);
+}

@@ -179,3 +179,20 @@ fn key_refresh_over_a_lossy_link_leaves_nothing_undecryptable() {
     .unwrap();
     assert_eq!((o.delivered, o.undecrypted), (o.sent, 0), "{o:?}");
 }
+
+#[test]
+fn aes_gcm_with_key_refresh_and_retransmissions_leaves_nothing_undecryptable() {
+    // Retransmissions carry the R flag, which GCM's authenticated header
+    // must not include: a lossy link proves both sides agree.
+    let o = Scenario {
+        key_refresh: Some((1000, 200)),
+        gcm: true,
+        link: random_loss(5.0),
+        repair: Repair::Eager,
+        ..Scenario::live(13, 4)
+    }
+    .run()
+    .unwrap();
+    assert!(o.retransmitted > 100, "{o:?}");
+    assert_eq!((o.delivered, o.undecrypted), (o.sent, 0), "{o:?}");
+}

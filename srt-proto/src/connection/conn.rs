@@ -74,9 +74,18 @@ impl Connection {
                 rng: SrtRng::from_seed(rng_seed),
             })
         });
+        // SRTO_PAYLOADSIZE (1316 in live mode) limits the application's
+        // data; an AES-GCM tag goes on top of it (libsrt), within the MSS.
+        let tag = n.crypto.as_ref().map_or(0, |c| c.mode.overhead());
+        let payload_size = match n.congestion {
+            Congestion::Live => {
+                sender::payload_size(n.mss, Congestion::File).min(sender::LIVE_PAYLOAD_SIZE + tag)
+            }
+            Congestion::File => sender::payload_size(n.mss, Congestion::File),
+        };
         let sender_cfg = SenderConfig {
             isn: n.initial_seq,
-            payload_size: sender::payload_size(n.mss, n.congestion),
+            payload_size,
             mss: n.mss,
             flow_window: n.flow_window,
             peer_latency: n.send_latency,

@@ -508,6 +508,8 @@ pub struct Scenario {
     pub isn: u32,
     /// Key refresh rate and pre-announce, packets: encrypts the stream.
     pub key_refresh: Option<(u32, u32)>,
+    /// AES-GCM instead of AES-CTR when encrypted.
+    pub gcm: bool,
     /// The delivery delay may be this far from latency + one-way delay.
     pub tolerance: Duration,
     /// Prints every packet about this message index (debugging).
@@ -539,6 +541,7 @@ impl Scenario {
             sender_skew_ppm: 0,
             isn: 1000 + seed as u32,
             key_refresh: None,
+            gcm: false,
             tolerance: Duration::from_millis(1),
             trace: None,
         }
@@ -559,6 +562,12 @@ impl Scenario {
             }
             if let Some((rate, pre)) = self.key_refresh {
                 encrypt(p, rate, pre);
+                if self.gcm {
+                    use srt_proto::crypto::{CipherMode, GcmVariant};
+                    if let Some(c) = &mut p.negotiated.crypto {
+                        c.mode = CipherMode::AesGcm(GcmVariant::Srt154);
+                    }
+                }
             }
         }
         let mut a = Peer::new(Connection::new(pa, [1; 32]), addr(A), addr(B));
