@@ -266,17 +266,13 @@ fn a_light_ack_gets_no_ackack() {
     assert!(controls(&mut a, ms(10)).is_empty());
 }
 
-#[test]
-fn a_key_refresh_on_an_unencrypted_connection_is_answered_no_secret() {
-    use srt_proto::packet::km::KmState;
-    // Take a real KM message from an encrypted sender...
+/// A real KMREQ, from an encrypted sender's first key refresh.
+fn captured_kmreq() -> (Box<srt_proto::packet::KeyMaterial>, Instant) {
     let (mut pa, _) = pair_params(500, true, Duration::from_millis(120), Instant::ZERO);
     encrypt(&mut pa, 1000, 200);
     let mut sender = Connection::new(pa, [1; 32]);
-    let mut km = None;
-    let mut now = ms(0);
     for i in 0..1100u64 {
-        now = ms(i);
+        let now = ms(i);
         sender
             .send(Bytes::from(vec![1u8; 100]), SendOptions::default(), now)
             .unwrap();
@@ -286,19 +282,60 @@ fn a_key_refresh_on_an_unencrypted_connection_is_answered_no_secret() {
                 ..
             }) = p
             {
-                km.get_or_insert(k);
+                return (k, now);
             }
         }
         sender.handle_timeout(now);
     }
-    let km = km.expect("a refresh announced within 1100 packets");
-    // ...and hand it to a connection without a passphrase.
+    panic!("no refresh announced within 1100 packets");
+}
+
+#[test]
+fn a_key_refresh_on_an_unencrypted_connection_is_answered_no_secret() {
+    use srt_proto::packet::km::KmState;
+    let (km, now) = captured_kmreq();
     let (mut a, _) = live_pair();
     a.handle_packet(control(ControlBody::KeyMaterialRequest(km), now), now);
     assert_eq!(
         controls(&mut a, now),
         [ControlBody::KeyMaterialResponse(Box::new(
             KmResponse::Error(KmState::NoSecret)
+        ))]
+    );
+}
+
+#[test]
+fn a_key_refresh_under_another_passphrase_is_answered_bad_secret() {
+    use srt_proto::crypto::Passphrase;
+    use srt_proto::packet::km::KmState;
+    let (km, now) = captured_kmreq();
+    let (_, mut pb) = pair_params(500, true, Duration::from_millis(120), Instant::ZERO);
+    encrypt(&mut pb, 1000, 200);
+    pb.options.passphrase = Some(Passphrase::try_from("another passphrase").unwrap());
+    let mut b = Connection::new(pb, [2; 32]);
+    b.handle_packet(control(ControlBody::KeyMaterialRequest(km), now), now);
+    assert_eq!(
+        controls(&mut b, now),
+        [ControlBody::KeyMaterialResponse(Box::new(
+            KmResponse::Error(KmState::BadSecret)
+        ))]
+    );
+}
+
+#[test]
+fn a_key_refresh_under_the_same_passphrase_is_echoed() {
+    let (km, now) = captured_kmreq();
+    let (_, mut pb) = pair_params(500, true, Duration::from_millis(120), Instant::ZERO);
+    encrypt(&mut pb, 1000, 200);
+    let mut b = Connection::new(pb, [2; 32]);
+    b.handle_packet(
+        control(ControlBody::KeyMaterialRequest(km.clone()), now),
+        now,
+    );
+    assert_eq!(
+        controls(&mut b, now),
+        [ControlBody::KeyMaterialResponse(Box::new(
+            KmResponse::KeyMaterial(*km)
         ))]
     );
 }
