@@ -446,3 +446,27 @@ fn rendezvous_connects_under_30_percent_loss_with_reordering_and_duplication() {
         assert!(b.connected().is_some(), "seed {seed}: {:?}", b.events);
     }
 }
+
+fn initial_rtt(n: &EpNode) -> Option<Duration> {
+    let (_, conn) = n.connected()?;
+    n.ep.connection(conn)?.params().options.initial_rtt
+}
+
+#[test]
+fn the_handshake_round_trip_seeds_the_connections_rtt() {
+    let link = LinkConfig::new().latency(Duration::from_millis(20));
+    let (mut net, l, c) = network(1, link.clone());
+    listen(&mut net, l, ListenConfig::new(HandshakeConfig::default()));
+    connect(&mut net, c, LISTENER, HandshakeConfig::default());
+    net.run_until(at_ms(500)).unwrap();
+    assert_eq!(initial_rtt(node(&net, c)), Some(Duration::from_millis(40)));
+    // The stateless listener has no handshake of its own to time.
+    assert_eq!(initial_rtt(node(&net, l)), None);
+
+    let (mut net, a, b) = network(1, link);
+    rendezvous(&mut net, a, CALLER, HandshakeConfig::default());
+    rendezvous(&mut net, b, LISTENER, HandshakeConfig::default());
+    net.run_until(at_ms(2_000)).unwrap();
+    assert_eq!(initial_rtt(node(&net, a)), Some(Duration::from_millis(40)));
+    assert_eq!(initial_rtt(node(&net, b)), Some(Duration::from_millis(40)));
+}

@@ -319,7 +319,7 @@ impl Endpoint {
         };
         self.io.handshake(t, now, now, out);
         let connection =
-            self.make_connection(local_id, from, now, &negotiated, passphrase.as_ref());
+            self.make_connection(local_id, from, now, &negotiated, passphrase.as_ref(), None);
         self.conns.insert(
             local_id,
             Conn {
@@ -330,6 +330,7 @@ impl Endpoint {
                 repeat_reply: Some(Box::new(reply)),
                 passphrase: None,
                 armed: None,
+                rtt: super::RttProbe::default(),
                 start: now,
                 state: ConnState::Established(connection),
             },

@@ -127,7 +127,7 @@ use crate::crypto::Passphrase;
 use crate::handshake::{
     Caller, CookieSource, FixedCookieForTesting, HandshakeConfig, Rendezvous, RequestId,
 };
-use crate::packet::handshake::Handshake;
+use crate::packet::handshake::{Handshake, HandshakeType};
 use crate::packet::reject::RejectReason;
 use crate::packet::{ControlBody, ControlPacket, Packet, peek_dst_socket_id};
 use crate::rng::SrtRng;
@@ -165,8 +165,66 @@ struct Conn {
     passphrase: Option<Passphrase>,
     /// The wake-up time this socket has in the timer index.
     armed: Option<Instant>,
+    /// The handshake's round-trip time, as far as measured.
+    rtt: RttProbe,
     start: Instant,
     state: ConnState,
+}
+
+/// Measures the handshake's round trip, close to Karn's rule: a request
+/// answered (the next handshake, or the connection, follows its answer)
+/// gives a sample from its first sending when it was sent once, or when
+/// the answer came before the retransmission timer could have sent a copy
+/// (an extra copy sent at once in reply to a repeated peer message costs
+/// at most that much accuracy). A request resent by the timer gives none:
+/// the answer may be to any copy. A phase is a handshake type with its extension flags
+/// (a rendezvous responder's empty CONCLUSION and its HSRSP are two
+/// phases); WAVEAHAND (both sides wave on their own) and AGREEMENT are not
+/// requests, so they give no sample.
+#[derive(Debug, Default, Clone, Copy)]
+struct RttProbe {
+    /// The handshake's retransmission interval.
+    interval: core::time::Duration,
+    /// The current phase, when its handshake was first sent, and how often.
+    phase: Option<(u32, Instant, u32)>,
+    /// The latest sample.
+    sample: Option<core::time::Duration>,
+}
+
+impl RttProbe {
+    fn new(interval: core::time::Duration) -> Self {
+        Self {
+            interval,
+            ..Self::default()
+        }
+    }
+
+    /// Handshake `hs` goes out at `now`.
+    fn sent(&mut self, hs: &Handshake, now: Instant) {
+        let kind = match hs.handshake_type {
+            // Not requests: nothing answers them.
+            HandshakeType::Waveahand | HandshakeType::Agreement => 0,
+            other => (other.to_u32() & 0xFFFF) << 16 | u32::from(hs.extension_flags.bits()),
+        };
+        match &mut self.phase {
+            Some((k, _, sends)) if *k == kind => *sends = sends.saturating_add(1),
+            _ => {
+                // A new phase: the last one's request was answered now.
+                self.answered(now);
+                self.phase = Some((kind, now, 1));
+            }
+        }
+    }
+
+    /// The current phase was answered at `now`.
+    fn answered(&mut self, now: Instant) {
+        if let Some((kind, first, sends)) = self.phase {
+            let elapsed = now.duration_since(first);
+            if kind != 0 && (sends == 1 || elapsed < self.interval) {
+                self.sample = Some(elapsed);
+            }
+        }
+    }
 }
 
 /// Where the listener's SYN cookies come from.
@@ -388,6 +446,7 @@ impl Endpoint {
         };
         let isn = self.rng.initial_seq();
         let passphrase = config.encryption.as_ref().map(|e| e.passphrase.clone());
+        let rtt = RttProbe::new(config.retransmit_interval);
         let caller = Caller::new(config, remote, id, isn, &mut self.rng, now);
         out.push(Output::Event(Event::Connecting {
             conn: ConnectionId(id),
@@ -403,6 +462,7 @@ impl Endpoint {
                 repeat_reply: None,
                 passphrase,
                 armed: None,
+                rtt,
                 start: now,
                 state: ConnState::Calling(Box::new(caller)),
             },
@@ -432,6 +492,7 @@ impl Endpoint {
         let isn = self.rng.initial_seq();
         let cookie = self.cookies.cookie(remote, now);
         let passphrase = config.encryption.as_ref().map(|e| e.passphrase.clone());
+        let rtt = RttProbe::new(config.retransmit_interval);
         let rdv = Rendezvous::new(config, remote, id, isn, cookie, &mut self.rng, now);
         out.push(Output::Event(Event::Connecting {
             conn: ConnectionId(id),
@@ -448,6 +509,7 @@ impl Endpoint {
                 repeat_reply: None,
                 passphrase,
                 armed: None,
+                rtt,
                 start: now,
                 state: ConnState::Rendezvous(Box::new(rdv)),
             },

@@ -14,6 +14,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use bytes::Bytes;
 use core::net::SocketAddr;
+use core::time::Duration;
 
 impl Endpoint {
     /// A datagram addressed to our socket `id`.
@@ -134,10 +135,12 @@ impl Endpoint {
         match &mut conn.state {
             ConnState::Calling(caller) => {
                 while let Some(t) = caller.poll_transmit() {
+                    conn.rtt.sent(&t.handshake, now);
                     self.io.handshake(t, start, now, out);
                 }
                 match caller.poll_event() {
                     Some(CallerEvent::Established(negotiated)) => {
+                        conn.rtt.answered(now);
                         self.establish(id, negotiated, None, now, out);
                     }
                     Some(CallerEvent::Rejected { reason, by_peer }) => {
@@ -149,6 +152,7 @@ impl Endpoint {
             }
             ConnState::Rendezvous(rdv) => {
                 while let Some(t) = rdv.poll_transmit() {
+                    conn.rtt.sent(&t.handshake, now);
                     self.io.handshake(t, start, now, out);
                 }
                 conn.peer_socket_id = rdv.peer_socket_id();
@@ -158,6 +162,7 @@ impl Endpoint {
                         repeat_reply,
                         ..
                     }) => {
+                        conn.rtt.answered(now);
                         self.establish(id, negotiated, repeat_reply.map(Box::new), now, out);
                     }
                     Some(RendezvousEvent::Rejected { reason, by_peer }) => {
@@ -218,8 +223,12 @@ impl Endpoint {
         start: Instant,
         negotiated: &Negotiated,
         passphrase: Option<&Passphrase>,
+        initial_rtt: Option<Duration>,
     ) -> Box<Connection> {
         let mut options = self.config.connection_options.clone();
+        if initial_rtt.is_some() {
+            options.initial_rtt = initial_rtt;
+        }
         if negotiated.crypto.is_some() {
             options.passphrase = passphrase.cloned();
         }
@@ -243,14 +252,15 @@ impl Endpoint {
         now: Instant,
         out: &mut Vec<Output>,
     ) {
-        let Some((peer, start, passphrase)) = self
+        let Some((peer, start, passphrase, rtt)) = self
             .conns
             .get_mut(&id)
-            .map(|c| (c.peer, c.start, c.passphrase.take()))
+            .map(|c| (c.peer, c.start, c.passphrase.take(), c.rtt.sample))
         else {
             return;
         };
-        let connection = self.make_connection(id, peer, start, &negotiated, passphrase.as_ref());
+        let connection =
+            self.make_connection(id, peer, start, &negotiated, passphrase.as_ref(), rtt);
         let Some(conn) = self.conns.get_mut(&id) else {
             return;
         };
