@@ -2,7 +2,9 @@
 //! NAK, RTT from ACKACK, TSBPD delivery with drift tracking, too-late drop,
 //! message reassembly and decryption.
 
+mod ack;
 mod buffer;
+mod delivery;
 mod loss;
 mod rate;
 mod tsbpd;
@@ -11,14 +13,13 @@ use super::rtt::Rtt;
 use super::stats::Counters;
 use crate::crypto::KeyPair;
 use crate::packet::{
-    Ack, AckInfo, ControlBody, DataPacket, DropRequest, EncryptionKeySpec, FullAck,
-    LossList as WireLossList,
+    Ack, AckInfo, ControlBody, DataPacket, EncryptionKeySpec, LossList as WireLossList,
 };
 use crate::seq::{MsgNumber, SeqNumber, SeqRange};
 use crate::time::{Instant, Timestamp};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
-use buffer::{Entry, Head, Insert, ReceiveBuffer};
+use buffer::{Entry, Insert, ReceiveBuffer};
 use bytes::Bytes;
 use core::time::Duration;
 use loss::{FreshLoss, LossList};
@@ -29,8 +30,6 @@ pub(crate) use tsbpd::TsbpdClock;
 pub(crate) const ACK_INTERVAL: Duration = Duration::from_millis(10);
 /// libsrt's `SELF_CLOCK_INTERVAL`: a light ACK every this many packets.
 pub(crate) const LIGHT_ACK_PACKETS: u32 = 64;
-/// libsrt's ACK window (`ACK_WND_SIZE`): ACKs remembered for ACKACK.
-const ACK_HISTORY: usize = 1024;
 
 /// What the receiver needs to know from the handshake and the options.
 #[derive(Debug, Clone)]
@@ -69,13 +68,6 @@ pub(crate) struct Delivery {
     pub(crate) delivered_at: Instant,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct SentAck {
-    number: u32,
-    seq: SeqNumber,
-    at: Instant,
-}
-
 /// The receiving half.
 #[derive(Debug)]
 pub(crate) struct Receiver {
@@ -92,7 +84,7 @@ pub(crate) struct Receiver {
     scratch: Vec<u8>,
     // ACK state
     ack_number: u32,
-    history: VecDeque<SentAck>,
+    history: VecDeque<ack::SentAck>,
     last_ack_seq: SeqNumber,
     last_ack_time: Option<Instant>,
     last_full_ack_time: Option<Instant>,
@@ -389,175 +381,6 @@ impl Receiver {
         u.bytes.checked_div(u.packets).unwrap_or(0)
     }
 
-    /// Handles an ACKACK: an RTT sample, and a drift sample from its
-    /// timestamp.
-    pub(crate) fn on_ackack(&mut self, ack_number: u32, ts: Timestamp, now: Instant) {
-        self.counters.ackacks_received += 1;
-        let Some(i) = self.history.iter().position(|a| a.number == ack_number) else {
-            return;
-        };
-        let Some(sent) = self.history.get(i).copied() else {
-            return;
-        };
-        // Older ACKs are answered or lost: forget them.
-        self.history.drain(..=i);
-        let sample = u32::try_from(now.duration_since(sent.at).as_micros()).unwrap_or(u32::MAX);
-        self.rtt.update(sample);
-        // The NAK timer follows a shorter RTT at once (the first sample
-        // replaces libsrt's 100 ms guess).
-        if let Some(n) = self.next_nak {
-            self.next_nak = Some(n.min(now + self.nak_interval()));
-        }
-        if sent.seq.is_after(self.last_ackacked) {
-            self.last_ackacked = sent.seq;
-        }
-        if self.cfg.tsbpd {
-            self.tsbpd.add_drift_sample(ts, now, i64::from(sample));
-        }
-    }
-
-    /// Handles a DROPREQ: stop waiting for these packets.
-    pub(crate) fn on_drop_request(&mut self, req: &DropRequest, now: Instant) {
-        let Some(range) = req.range() else {
-            return;
-        };
-        let start = self.buf.start();
-        // Clip to what is not yet delivered.
-        if range.last().is_before(start) {
-            return;
-        }
-        let first = range.first().max_wrapped(start);
-        self.loss
-            .remove_range(SeqRange::new(first, range.last()).unwrap_or(range));
-        if let Some(r) = SeqRange::new(first, range.last()) {
-            let mut kept = VecDeque::new();
-            for f in self.fresh.drain(..) {
-                if f.range.last().is_before(r.first()) || f.range.first().is_after(r.last()) {
-                    kept.push_back(f);
-                } else {
-                    if f.range.first().is_before(r.first())
-                        && let Some(b) = SeqRange::new(f.range.first(), r.first().prev())
-                    {
-                        kept.push_back(FreshLoss {
-                            range: b,
-                            ttl: f.ttl,
-                        });
-                    }
-                    if f.range.last().is_after(r.last())
-                        && let Some(a) = SeqRange::new(r.last().next(), f.range.last())
-                    {
-                        kept.push_back(FreshLoss {
-                            range: a,
-                            ttl: f.ttl,
-                        });
-                    }
-                }
-            }
-            self.fresh = kept;
-        }
-        let (Some(first_off), Some(last_off)) =
-            (self.buf.offset(first), self.buf.offset(range.last()))
-        else {
-            return;
-        };
-        self.buf.mark_dropped(first_off, last_off);
-        let last_in_buffer = last_off.min(self.buf.capacity().saturating_sub(1));
-        let after = start
-            .wrapping_add(u32::try_from(last_in_buffer).unwrap_or(0))
-            .next();
-        // As libsrt: the expected sequence moves only when the range covers
-        // it (a range wholly ahead leaves the gap before it to be found).
-        if !first.is_after(self.next_expected) && after.is_after(self.next_expected) {
-            self.next_expected = after;
-        }
-        self.deliver(now);
-    }
-
-    /// Delivers what is due and drops what is too late.
-    pub(crate) fn deliver(&mut self, now: Instant) {
-        loop {
-            if self.buf.head_is_skippable() {
-                let d = self.buf.drop_front(1);
-                let avg = self.average_payload();
-                self.counters
-                    .receive_drop
-                    .add_many(d.requested, d.requested * avg);
-                continue;
-            }
-            match self.buf.head(self.cfg.message_api) {
-                Head::Empty => break,
-                Head::Complete { packets, ts } => {
-                    if self.cfg.tsbpd && self.tsbpd.delivery_time(ts) > now {
-                        break;
-                    }
-                    let Some(m) = self.buf.pop_message(packets) else {
-                        break;
-                    };
-                    self.delivered.push_back(Delivery {
-                        data: m.data,
-                        msg_number: m.msg,
-                        src_time: self.tsbpd.origin_time(m.ts),
-                        delivered_at: now,
-                    });
-                }
-                Head::Blocked { next } => {
-                    let Some((off, ts)) = next else {
-                        break;
-                    };
-                    if !(self.cfg.tsbpd && self.cfg.tlpktdrop) || self.tsbpd.delivery_time(ts) > now
-                    {
-                        break;
-                    }
-                    let d = self.buf.drop_front(off);
-                    let avg = self.average_payload();
-                    let lost = d.missing + d.requested;
-                    self.counters
-                        .receive_drop
-                        .add_many(lost + d.discarded, lost * avg + d.discarded_bytes);
-                }
-            }
-        }
-        // Whatever was skipped is neither awaited nor expected any more.
-        let start = self.buf.start();
-        if self.next_expected.is_before(start) {
-            self.next_expected = start;
-        }
-        self.loss.remove_before(start);
-        while let Some(f) = self.fresh.front_mut() {
-            if !f.range.first().is_before(start) {
-                break;
-            }
-            if f.range.last().is_before(start) {
-                self.fresh.pop_front();
-            } else if let Some(r) = SeqRange::new(start, f.range.last()) {
-                f.range = r;
-                break;
-            } else {
-                break;
-            }
-        }
-        if self.loss.is_empty() {
-            self.next_nak = None;
-        }
-    }
-
-    /// When the next delivery or too-late drop is due (TSBPD only).
-    fn next_delivery(&self) -> Option<Instant> {
-        if !self.cfg.tsbpd {
-            return None;
-        }
-        match self.buf.head(self.cfg.message_api) {
-            Head::Empty => None,
-            Head::Complete { ts, .. } => Some(self.tsbpd.delivery_time(ts)),
-            Head::Blocked { next } => {
-                if !self.cfg.tlpktdrop {
-                    return None;
-                }
-                next.map(|(_, ts)| self.tsbpd.delivery_time(ts))
-            }
-        }
-    }
-
     /// When [`Receiver::handle_timeout`] must run next.
     pub(crate) fn next_timeout(&self) -> Option<Instant> {
         let mut t = self.next_delivery();
@@ -591,75 +414,6 @@ impl Receiver {
                 Some(now + self.nak_interval())
             };
         }
-    }
-
-    /// The timer-driven ACK (`sendCtrlAck`).
-    fn send_ack(&mut self, now: Instant) {
-        let ack = self.ack_seq();
-        if ack.is_after(self.last_ack_seq) {
-            self.last_ack_seq = ack;
-        } else if ack == self.last_ack_seq
-            && let Some(last) = self.last_ack_time
-            && now.duration_since(last) < self.rtt.rto()
-        {
-            return;
-        }
-        if !self.last_ack_seq.is_after(self.last_ackacked) {
-            return;
-        }
-        self.ack_number = self.ack_number.wrapping_add(1).max(1);
-        let available = self.available_buffer();
-        // libsrt sends the full form when more than 10 ms passed since the
-        // last one, the small form otherwise. Its timer always fires a
-        // little late; ours fires exactly every 10 ms, so "at least" keeps
-        // the periodic ACK full, as it is in practice with libsrt.
-        let full = self
-            .last_full_ack_time
-            .is_none_or(|t| now.duration_since(t) >= ACK_INTERVAL);
-        let info = if full {
-            self.last_full_ack_time = Some(now);
-            let (pps, bps) = self.rate.receive_rate();
-            AckInfo::Full(FullAck {
-                rtt: self.rtt.rtt_us(),
-                rtt_variance: self.rtt.var_us(),
-                available_buffer: available,
-                packets_receiving_rate: pps,
-                estimated_link_capacity: self.rate.bandwidth(),
-                receiving_rate: Some(bps),
-            })
-        } else {
-            AckInfo::Small {
-                rtt: self.rtt.rtt_us(),
-                rtt_variance: self.rtt.var_us(),
-                available_buffer: available,
-            }
-        };
-        self.control.push_back(ControlBody::Ack(Ack {
-            ack_number: self.ack_number,
-            ack_seq: ack,
-            info,
-        }));
-        self.counters.acks_sent += 1;
-        if self.history.len() >= ACK_HISTORY {
-            self.history.pop_front();
-        }
-        self.history.push_back(SentAck {
-            number: self.ack_number,
-            seq: ack,
-            at: now,
-        });
-        self.last_ack_time = Some(now);
-        self.packets_since_ack = 0;
-        self.light_acks = 1;
-    }
-
-    /// Free buffer space to announce, packets; at least 2 (libsrt 1.4's
-    /// deadlock breaker: a sender told 0 would wait for an ACK that a
-    /// receiver with nothing new to acknowledge never sends).
-    pub(crate) fn available_buffer(&self) -> u32 {
-        let used = usize::try_from(self.buf.start().offset_to(self.ack_seq()).max(0)).unwrap_or(0);
-        let free = self.buf.capacity().saturating_sub(used);
-        u32::try_from(free).unwrap_or(u32::MAX).max(2)
     }
 
     /// Buffer occupancy: packets, bytes, time span.

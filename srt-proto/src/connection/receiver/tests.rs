@@ -1,7 +1,7 @@
 //! The receiver, one behaviour per test.
 
 use super::*;
-use crate::packet::PacketPosition;
+use crate::packet::{DropRequest, PacketPosition};
 use alloc::vec;
 
 const LATENCY: Duration = Duration::from_millis(100);

@@ -1,0 +1,154 @@
+//! Delivery: TSBPD (or in-order, in file mode) hand-over of whole
+//! messages, too-late drop, and the sender's drop requests.
+
+use super::buffer::Head;
+use super::loss::FreshLoss;
+use super::{Delivery, Receiver};
+use crate::packet::DropRequest;
+use crate::seq::SeqRange;
+use crate::time::Instant;
+use alloc::collections::VecDeque;
+
+impl Receiver {
+    /// Handles a DROPREQ: stop waiting for these packets.
+    pub(crate) fn on_drop_request(&mut self, req: &DropRequest, now: Instant) {
+        let Some(range) = req.range() else {
+            return;
+        };
+        let start = self.buf.start();
+        // Clip to what is not yet delivered.
+        if range.last().is_before(start) {
+            return;
+        }
+        let first = range.first().max_wrapped(start);
+        self.loss
+            .remove_range(SeqRange::new(first, range.last()).unwrap_or(range));
+        if let Some(r) = SeqRange::new(first, range.last()) {
+            let mut kept = VecDeque::new();
+            for f in self.fresh.drain(..) {
+                if f.range.last().is_before(r.first()) || f.range.first().is_after(r.last()) {
+                    kept.push_back(f);
+                } else {
+                    if f.range.first().is_before(r.first())
+                        && let Some(b) = SeqRange::new(f.range.first(), r.first().prev())
+                    {
+                        kept.push_back(FreshLoss {
+                            range: b,
+                            ttl: f.ttl,
+                        });
+                    }
+                    if f.range.last().is_after(r.last())
+                        && let Some(a) = SeqRange::new(r.last().next(), f.range.last())
+                    {
+                        kept.push_back(FreshLoss {
+                            range: a,
+                            ttl: f.ttl,
+                        });
+                    }
+                }
+            }
+            self.fresh = kept;
+        }
+        let (Some(first_off), Some(last_off)) =
+            (self.buf.offset(first), self.buf.offset(range.last()))
+        else {
+            return;
+        };
+        self.buf.mark_dropped(first_off, last_off);
+        let last_in_buffer = last_off.min(self.buf.capacity().saturating_sub(1));
+        let after = start
+            .wrapping_add(u32::try_from(last_in_buffer).unwrap_or(0))
+            .next();
+        // As libsrt: the expected sequence moves only when the range covers
+        // it (a range wholly ahead leaves the gap before it to be found).
+        if !first.is_after(self.next_expected) && after.is_after(self.next_expected) {
+            self.next_expected = after;
+        }
+        self.deliver(now);
+    }
+
+    /// Delivers what is due and drops what is too late.
+    pub(crate) fn deliver(&mut self, now: Instant) {
+        loop {
+            if self.buf.head_is_skippable() {
+                let d = self.buf.drop_front(1);
+                let avg = self.average_payload();
+                self.counters
+                    .receive_drop
+                    .add_many(d.requested, d.requested * avg);
+                continue;
+            }
+            match self.buf.head(self.cfg.message_api) {
+                Head::Empty => break,
+                Head::Complete { packets, ts } => {
+                    if self.cfg.tsbpd && self.tsbpd.delivery_time(ts) > now {
+                        break;
+                    }
+                    let Some(m) = self.buf.pop_message(packets) else {
+                        break;
+                    };
+                    self.delivered.push_back(Delivery {
+                        data: m.data,
+                        msg_number: m.msg,
+                        src_time: self.tsbpd.origin_time(m.ts),
+                        delivered_at: now,
+                    });
+                }
+                Head::Blocked { next } => {
+                    let Some((off, ts)) = next else {
+                        break;
+                    };
+                    if !(self.cfg.tsbpd && self.cfg.tlpktdrop) || self.tsbpd.delivery_time(ts) > now
+                    {
+                        break;
+                    }
+                    let d = self.buf.drop_front(off);
+                    let avg = self.average_payload();
+                    let lost = d.missing + d.requested;
+                    self.counters
+                        .receive_drop
+                        .add_many(lost + d.discarded, lost * avg + d.discarded_bytes);
+                }
+            }
+        }
+        // Whatever was skipped is neither awaited nor expected any more.
+        let start = self.buf.start();
+        if self.next_expected.is_before(start) {
+            self.next_expected = start;
+        }
+        self.loss.remove_before(start);
+        while let Some(f) = self.fresh.front_mut() {
+            if !f.range.first().is_before(start) {
+                break;
+            }
+            if f.range.last().is_before(start) {
+                self.fresh.pop_front();
+            } else if let Some(r) = SeqRange::new(start, f.range.last()) {
+                f.range = r;
+                break;
+            } else {
+                break;
+            }
+        }
+        if self.loss.is_empty() {
+            self.next_nak = None;
+        }
+    }
+
+    /// When the next delivery or too-late drop is due (TSBPD only).
+    pub(super) fn next_delivery(&self) -> Option<Instant> {
+        if !self.cfg.tsbpd {
+            return None;
+        }
+        match self.buf.head(self.cfg.message_api) {
+            Head::Empty => None,
+            Head::Complete { ts, .. } => Some(self.tsbpd.delivery_time(ts)),
+            Head::Blocked { next } => {
+                if !self.cfg.tlpktdrop {
+                    return None;
+                }
+                next.map(|(_, ts)| self.tsbpd.delivery_time(ts))
+            }
+        }
+    }
+}
