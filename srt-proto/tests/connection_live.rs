@@ -11,6 +11,7 @@
 mod connection_support;
 
 use connection_support::*;
+use core::time::Duration;
 use srt_proto::sim::for_each_seed;
 
 /// Seeds that once failed; never remove one.
@@ -115,4 +116,49 @@ fn libsrt_defaults_drop_rate_at_ten_percent_loss() {
         sent += o.sent;
     }
     eprintln!("libsrt defaults: {dropped} of {sent} messages dropped over 50 minutes");
+}
+
+#[test]
+fn statistics_of_a_lossy_run_have_libsrt_meanings() {
+    let o = Scenario {
+        link: random_loss(10.0),
+        repair: Repair::Eager,
+        ..Scenario::live(21, 10)
+    }
+    .run()
+    .unwrap();
+    let (a, b) = (o.sender_stats.unwrap(), o.receiver_stats.unwrap());
+    let (sa, sb) = (a.total, b.total);
+    // Sender: every packet sent is new or a retransmission.
+    assert_eq!(
+        sa.sent.packets,
+        sa.sent_unique.packets + sa.retransmitted.packets
+    );
+    assert_eq!(sa.sent_unique.packets, o.total_sent);
+    // Receiver: every message delivered was received once, uniquely;
+    // what arrived beyond that were duplicates or belated copies.
+    assert_eq!(
+        sb.received_unique.packets,
+        o.delivered + (o.total_sent - o.sent)
+    );
+    assert!(sb.received.packets >= sb.received_unique.packets);
+    assert!(sb.received_retransmitted.packets <= sa.retransmitted.packets);
+    // About a tenth of the first transmissions went missing.
+    let loss = sb.receive_loss.packets as f64 / sa.sent_unique.packets as f64;
+    assert!((0.08..0.12).contains(&loss), "loss {loss}");
+    // ACK, NAK and ACKACK counts seen from both ends.
+    assert!(sa.acks_received <= sb.acks_sent && sa.acks_received > sb.acks_sent * 8 / 10);
+    assert!(sa.naks_received <= sb.naks_sent);
+    assert!(sb.ackacks_received <= sa.ackacks_sent);
+    // The RTT the receiver measured and the latency it applies.
+    assert!(
+        b.rtt >= Duration::from_millis(40) && b.rtt < Duration::from_millis(45),
+        "{:?}",
+        b.rtt
+    );
+    assert_eq!(b.recv_latency, Duration::from_millis(200));
+    assert_eq!(a.send_latency, Duration::from_millis(200));
+    assert_eq!((sa.send_drop.packets, sb.receive_drop.packets), (0, 0));
+    // Nothing left in flight at the end.
+    assert_eq!((a.send_buffer_packets, b.recv_buffer_packets), (0, 0));
 }

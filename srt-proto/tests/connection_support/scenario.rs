@@ -2,6 +2,7 @@
 //! its link, repair settings, clocks and keys, and what came of it.
 
 use super::*;
+use srt_proto::connection::Stats;
 
 /// How long the live source runs on after the measured window.
 pub const STREAM_TAIL: Duration = Duration::from_millis(300);
@@ -43,6 +44,9 @@ pub struct Outcome {
     pub worst_delay_error: Duration,
     /// The receiver's drift estimate at the end, µs.
     pub drift_us: i64,
+    /// Both sides' statistics at the end.
+    pub sender_stats: Option<Stats>,
+    pub receiver_stats: Option<Stats>,
 }
 
 /// A live stream from A to B.
@@ -194,6 +198,8 @@ impl Scenario {
         o.retransmitted = sa.total.retransmitted.packets;
         o.km_sent = sa.total.km_sent;
         o.drift_us = b.conn.drift_us();
+        o.sender_stats = Some(sa);
+        o.receiver_stats = Some(sb);
         Ok(o)
     }
 }
