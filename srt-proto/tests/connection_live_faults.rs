@@ -196,3 +196,31 @@ fn aes_gcm_with_key_refresh_and_retransmissions_leaves_nothing_undecryptable() {
     assert!(o.retransmitted > 100, "{o:?}");
     assert_eq!((o.delivered, o.undecrypted), (o.sent, 0), "{o:?}");
 }
+
+#[test]
+fn reorder_tolerance_spares_retransmissions_on_a_reordering_link() {
+    // 5 % of packets overtaken by up to ~3 later ones, no loss.
+    let reordering = LinkConfig::new().reorder(Probability::percent(5.0), Duration::from_millis(3));
+    let run = |ttl| {
+        Scenario {
+            link: reordering.clone(),
+            loss_max_ttl: ttl,
+            ..Scenario::live(14, 5)
+        }
+        .run()
+        .unwrap()
+    };
+    let (strict, tolerant) = (run(0), run(10));
+    for o in [&strict, &tolerant] {
+        assert_eq!((o.delivered, o.receiver_dropped), (o.sent, 0), "{o:?}");
+    }
+    let naks = |o: &Outcome| o.receiver_stats.unwrap().total.naks_sent;
+    assert!(naks(&strict) > 100, "{strict:?}");
+    assert!(
+        naks(&tolerant) * 5 < naks(&strict),
+        "{} vs {}",
+        naks(&tolerant),
+        naks(&strict)
+    );
+    assert!(tolerant.receiver_stats.unwrap().reorder_distance > 0);
+}

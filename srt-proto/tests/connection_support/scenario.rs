@@ -68,6 +68,8 @@ pub struct Scenario {
     pub key_refresh: Option<(u32, u32)>,
     /// AES-GCM instead of AES-CTR when encrypted.
     pub gcm: bool,
+    /// `SRTO_LOSSMAXTTL` of the receiver.
+    pub loss_max_ttl: u32,
     /// The delivery delay may be this far from latency + one-way delay.
     pub tolerance: Duration,
     /// Prints every packet about this message index (debugging).
@@ -100,6 +102,7 @@ impl Scenario {
             isn: 1000 + seed as u32,
             key_refresh: None,
             gcm: false,
+            loss_max_ttl: 0,
             tolerance: Duration::from_millis(1),
             trace: None,
         }
@@ -111,6 +114,7 @@ impl Scenario {
         let until = self.start + Duration::from_secs(self.secs);
         let (mut pa, mut pb) = pair_params(self.isn, true, LATENCY, Instant::ZERO);
         for p in [&mut pa, &mut pb] {
+            p.options.loss_max_ttl = self.loss_max_ttl;
             if self.repair == Repair::Eager {
                 p.options.retransmit_algorithm = RetransmitAlgorithm::Always;
                 p.options.nak_report_accel = 4;

@@ -99,6 +99,12 @@ pub(crate) struct Receiver {
     // statistics
     pub(crate) counters: Counters,
     reorder_distance: u32,
+    /// libsrt's `m_iReorderTolerance`: starts at `SRTO_LOSSMAXTTL`, grows
+    /// (up to it) with the reordering seen, shrinks when packets keep
+    /// coming in order.
+    reorder_tolerance: u32,
+    consec_ordered: u32,
+    consec_early: u32,
     belated_time_sum: u64,
 }
 
@@ -131,6 +137,9 @@ impl Receiver {
             delivered: VecDeque::new(),
             counters: Counters::default(),
             reorder_distance: 0,
+            reorder_tolerance: cfg.loss_max_ttl,
+            consec_ordered: 0,
+            consec_early: 0,
             belated_time_sum: 0,
             cfg,
         }
@@ -224,7 +233,7 @@ impl Receiver {
                 .saturating_add(u64::try_from(late.as_micros()).unwrap_or(u64::MAX));
             // Not awaited any more: off the loss list, and gaps before it
             // noted as for any arrival.
-            self.track_sequence(seq, now);
+            self.track_sequence(seq, packet.retransmitted, now);
             return;
         }
         let payload = match (packet.encryption, &self.keys) {
@@ -241,7 +250,7 @@ impl Receiver {
                 return;
             }
         };
-        self.track_sequence(seq, now);
+        self.track_sequence(seq, packet.retransmitted, now);
         let entry = Entry {
             msg: packet.msg_number,
             position: packet.position,
@@ -280,8 +289,10 @@ impl Receiver {
         self.deliver(now);
     }
 
-    /// Gap detection and loss-list upkeep for an accepted arrival.
-    fn track_sequence(&mut self, seq: SeqNumber, now: Instant) {
+    /// Gap detection, loss-list upkeep and libsrt's adaptive reorder
+    /// tolerance for an accepted arrival (`processData`, `unlose`).
+    fn track_sequence(&mut self, seq: SeqNumber, retransmitted: bool, now: Instant) {
+        let mut in_order = true;
         if !seq.is_before(self.next_expected) {
             // New packet: everything between the last one and it is missing.
             if seq != self.next_expected
@@ -291,23 +302,55 @@ impl Receiver {
                 self.counters
                     .receive_loss
                     .add_many(u64::from(gap.len()), u64::from(gap.len()) * avg);
-                if self.cfg.loss_max_ttl == 0 {
+                if self.reorder_tolerance == 0 {
                     self.report_loss(gap, now);
                 } else {
                     self.fresh.push_back(FreshLoss {
                         range: gap,
-                        ttl: self.cfg.loss_max_ttl,
+                        ttl: self.reorder_tolerance,
                     });
                 }
             }
             self.next_expected = seq.next();
-            self.age_fresh_losses(now);
         } else {
-            // A hole filled: a retransmission or a reordered packet.
-            if !self.loss.remove(seq) {
-                let distance = seq.offset_to(self.next_expected).unsigned_abs();
+            // A hole filled: a retransmission, or (no R flag) a packet that
+            // came out of order.
+            self.loss.remove(seq);
+            let mut raised = false;
+            if !retransmitted {
+                in_order = false;
+                let distance = seq.offset_to(self.next_expected.prev()).unsigned_abs();
                 self.reorder_distance = self.reorder_distance.max(distance);
-                self.remove_fresh(seq);
+                if distance > self.reorder_tolerance {
+                    self.reorder_tolerance = distance.min(self.cfg.loss_max_ttl);
+                    raised = true;
+                }
+            }
+            if self.reorder_tolerance > 0 {
+                let had_ttl = self.remove_fresh(seq);
+                if !in_order {
+                    self.consec_ordered = 0;
+                    if raised {
+                        self.consec_early = 0;
+                    } else if had_ttl.is_some_and(|t| t > 2) {
+                        // Came well before its report was due, ten times
+                        // running: the tolerance can shrink.
+                        self.consec_early += 1;
+                        if self.consec_early >= 10 {
+                            self.consec_early = 0;
+                            self.reorder_tolerance = self.reorder_tolerance.saturating_sub(1);
+                        }
+                    }
+                }
+            }
+        }
+        self.age_fresh_losses(now);
+        if in_order {
+            // Fifty packets in a row in order: the tolerance can shrink.
+            self.consec_ordered += 1;
+            if self.consec_ordered >= 50 {
+                self.consec_ordered = 0;
+                self.reorder_tolerance = self.reorder_tolerance.saturating_sub(1);
             }
         }
     }
@@ -320,11 +363,11 @@ impl Receiver {
         }
     }
 
+    /// Reports the fresh losses whose time has come, then counts one more
+    /// arrival against the others (libsrt: a record is reported on the
+    /// first arrival after its TTL reached 0).
     fn age_fresh_losses(&mut self, now: Instant) {
         let mut due = Vec::new();
-        for f in self.fresh.iter_mut() {
-            f.ttl = f.ttl.saturating_sub(1);
-        }
         while let Some(f) = self.fresh.front() {
             if f.ttl > 0 {
                 break;
@@ -333,24 +376,25 @@ impl Receiver {
                 due.push(f.range);
             }
         }
+        for f in self.fresh.iter_mut() {
+            f.ttl = f.ttl.saturating_sub(1);
+        }
         for range in due {
             self.report_loss(range, now);
         }
     }
 
-    fn remove_fresh(&mut self, seq: SeqNumber) {
-        let Some(i) = self.fresh.iter().position(|f| f.range.contains(seq)) else {
-            return;
-        };
-        let Some(f) = self.fresh.get(i).copied() else {
-            return;
-        };
+    /// Takes one packet off the fresh losses; the TTL its record had.
+    fn remove_fresh(&mut self, seq: SeqNumber) -> Option<u32> {
+        let i = self.fresh.iter().position(|f| f.range.contains(seq))?;
+        let f = self.fresh.get(i).copied()?;
         let before = SeqRange::new(f.range.first(), seq.prev()).filter(|_| f.range.first() != seq);
         let after = SeqRange::new(seq.next(), f.range.last()).filter(|_| f.range.last() != seq);
         self.fresh.remove(i);
         for (at, range) in (i..).zip([before, after].into_iter().flatten()) {
             self.fresh.insert(at, FreshLoss { range, ttl: f.ttl });
         }
+        Some(f.ttl)
     }
 
     fn send_nak<I: IntoIterator<Item = SeqRange>>(&mut self, ranges: I) {
@@ -438,7 +482,7 @@ impl Receiver {
     }
 
     pub(crate) fn reorder_tolerance(&self) -> u32 {
-        self.cfg.loss_max_ttl
+        self.reorder_tolerance
     }
 
     pub(crate) fn average_belated_time(&self) -> Duration {

@@ -153,8 +153,10 @@ fn reorder_tolerance_holds_the_nak_back_until_enough_packets_pass() {
     let mut r = Receiver::new(c, None, ms(0));
     r.on_data(data(0, 0), ms(10));
     r.on_data(data(2, 2), ms(12));
-    assert!(naks(&mut r).is_empty());
     r.on_data(data(3, 3), ms(13));
+    assert!(naks(&mut r).is_empty());
+    // As libsrt: reported on the first arrival after the TTL ran out.
+    r.on_data(data(4, 4), ms(14));
     assert_eq!(naks(&mut r), vec![vec![(1, 1)]]);
 }
 
@@ -166,10 +168,43 @@ fn a_reordered_packet_within_the_tolerance_is_never_nakked() {
     r.on_data(data(0, 0), ms(10));
     r.on_data(data(2, 2), ms(12));
     r.on_data(data(1, 1), ms(12));
-    r.on_data(data(3, 3), ms(13));
-    r.on_data(data(4, 4), ms(14));
+    for i in 3..8 {
+        r.on_data(data(i, i), ms(10 + u64::from(i)));
+    }
     assert!(naks(&mut r).is_empty());
-    assert_eq!(r.reorder_distance(), 2);
+    assert_eq!(r.reorder_distance(), 1);
+}
+
+#[test]
+fn reordering_raises_the_tolerance_up_to_lossmaxttl() {
+    let mut c = cfg();
+    c.loss_max_ttl = 3;
+    c.capacity = 256;
+    let mut r = Receiver::new(c, None, ms(0));
+    for i in 0..60 {
+        r.on_data(data(i, i), ms(10 + u64::from(i)));
+    }
+    assert_eq!(r.reorder_tolerance(), 2, "50 in order: one less than the maximum");
+    r.on_data(data(65, 65), ms(80));
+    for i in [61, 62, 63, 64] {
+        r.on_data(data(i, i), ms(80));
+    }
+    r.on_data(data(60, 60), ms(81));
+    assert_eq!(r.reorder_distance(), 5);
+    assert_eq!(r.reorder_tolerance(), 3, "raised, capped at SRTO_LOSSMAXTTL");
+}
+
+#[test]
+fn a_retransmission_filling_a_hole_is_not_reordering() {
+    let mut c = cfg();
+    c.loss_max_ttl = 3;
+    let mut r = Receiver::new(c, None, ms(0));
+    r.on_data(data(0, 0), ms(10));
+    r.on_data(data(5, 5), ms(15));
+    let mut p = data(1, 1);
+    p.retransmitted = true;
+    r.on_data(p, ms(16));
+    assert_eq!(r.reorder_distance(), 0);
 }
 
 #[test]
