@@ -94,8 +94,9 @@
 //!   1/8·sample`, `rttvar = 3/4·rttvar + 1/4·|rtt − sample|`, from 100 ms /
 //!   50 ms) and a drift sample (1000 samples per update, ±5 ms kept, the
 //!   excess moves the time base).
-//! - NAK: at once for a new gap (after `SRTO_LOSSMAXTTL` later packets if
-//!   set), then the whole loss list every `(RTT + 4·RTTVar) /
+//! - NAK: at once for a new gap (with `SRTO_LOSSMAXTTL`, after as many
+//!   later packets as the reorder tolerance, which adapts to the reordering
+//!   seen as libsrt's does), then the whole loss list every `(RTT + 4·RTTVar) /
 //!   nak_report_accel`, at least `min_nak_interval` (libsrt: 2 and 20 ms;
 //!   both are [`ConnectionOptions`] here). Unlike libsrt, the NAK timer
 //!   follows a shorter RTT as soon as an ACKACK gives one.
