@@ -40,7 +40,7 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu_ticks() { awk '{print $14 "," $15}' "/proc/$1/stat"; }
 hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 TICKS=$(getconf CLK_TCK)
@@ -105,9 +105,12 @@ run() { # server-name start-fn players
   python3 - "$name" "$n" "$t0" "$t1" "$TICKS" "$hwm" "$base_rss" "$bytes" "$failed" "$SECONDS_PER_RUN" <<'PY'
 import sys
 name, n, t0, t1, ticks, hwm, base, nbytes, failed, secs = sys.argv[1:]
-n = int(n); cpu = (int(t1) - int(t0)) / int(ticks); hwm = int(hwm); base = int(base)
+(u0, s0), (u1, s1) = (map(int, t0.split(",")), map(int, t1.split(",")))
+n = int(n); hwm = int(hwm); base = int(base)
+user, system = (u1 - u0) / int(ticks), (s1 - s0) / int(ticks)
+cpu = user + system
 gb = int(nbytes) / 1e9
-print(f"{name:6} players={n:4} failed={failed:>3} cpu={cpu:6.2f}s ({cpu / float(secs) * 100:5.1f}% of a core)"
+print(f"{name:6} players={n:4} failed={failed:>3} cpu={cpu:6.2f}s (user {user:.2f} sys {system:.2f}; {cpu / float(secs) * 100:4.1f}% of a core)"
       f" cpu/player={cpu / n * 1000:6.2f}ms cpu/GB={cpu / gb if gb else float('nan'):6.2f}s"
       f" peak_rss={hwm / 1024:7.1f}MiB rss/player={(hwm - base) / n:7.1f}KiB"
       f" delivered={gb:6.2f}GB ({int(nbytes) * 8 / n / float(secs) / 1e6:4.2f} Mbit/s per player)")

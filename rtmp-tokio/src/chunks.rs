@@ -40,12 +40,41 @@ pub(crate) struct Encoded {
 pub(crate) struct ChunkCache(OnceLock<Option<Encoded>>);
 
 impl ChunkCache {
-    /// The chunks of `body` for a player with `chunk_size` and
-    /// `stream_id`: the shared encoding when they match the first player's
-    /// (nearly always: the server sets the chunk size and players take
-    /// stream 1), else one made for this player. `None` if the message
-    /// cannot be chunked (too long, bad chunk size).
-    pub(crate) fn parts(
+    /// Appends the chunks of `body` for a player with `chunk_size` and
+    /// `stream_id` to `out` (as `wrap(part)`): the shared encoding when
+    /// they match the first player's (nearly always: the server sets the
+    /// chunk size and players take stream 1), else one made for this
+    /// player. `false`, appending nothing, if the message cannot be
+    /// chunked (too long, bad chunk size).
+    pub(crate) fn append<T>(
+        &self,
+        frame: (MediaKind, u32, &Bytes),
+        chunk_size: u32,
+        stream_id: u32,
+        out: &mut Vec<T>,
+        wrap: impl Fn(Bytes) -> T,
+    ) -> bool {
+        let (kind, timestamp, body) = frame;
+        let shared = self
+            .0
+            .get_or_init(|| encode(kind, timestamp, body, chunk_size, stream_id));
+        match shared {
+            Some(e) if e.chunk_size == chunk_size && e.stream_id == stream_id => {
+                out.extend(e.parts.iter().cloned().map(wrap));
+                true
+            }
+            _ => match encode(kind, timestamp, body, chunk_size, stream_id) {
+                Some(e) => {
+                    out.extend(e.parts.into_iter().map(wrap));
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+
+    #[cfg(test)]
+    fn parts(
         &self,
         kind: MediaKind,
         timestamp: u32,
@@ -53,15 +82,15 @@ impl ChunkCache {
         chunk_size: u32,
         stream_id: u32,
     ) -> Option<Vec<Bytes>> {
-        let shared = self
-            .0
-            .get_or_init(|| encode(kind, timestamp, body, chunk_size, stream_id));
-        match shared {
-            Some(e) if e.chunk_size == chunk_size && e.stream_id == stream_id => {
-                Some(e.parts.clone())
-            }
-            _ => encode(kind, timestamp, body, chunk_size, stream_id).map(|e| e.parts),
-        }
+        let mut out = Vec::new();
+        self.append(
+            (kind, timestamp, body),
+            chunk_size,
+            stream_id,
+            &mut out,
+            |b| b,
+        )
+        .then_some(out)
     }
 }
 

@@ -497,25 +497,20 @@ impl Conn {
                 }
                 self.stats.frames_sent += 1;
                 let chunk_size = self.session.chunk_size();
-                match frame.chunks.parts(
-                    frame.kind,
-                    frame.timestamp,
-                    &frame.body,
+                // What the session queued goes first, then the chunks.
+                self.session.poll_outputs_into(&mut self.outputs);
+                let appended = frame.chunks.append(
+                    (frame.kind, frame.timestamp, &frame.body),
                     chunk_size,
                     stream.0,
-                ) {
-                    Some(parts) => {
-                        // What the session queued goes first, then the chunks.
-                        self.session.poll_outputs_into(&mut self.outputs);
-                        self.outputs.extend(parts.into_iter().map(Output::Transmit));
-                        Ok(())
-                    }
-                    None => self.session.send_media(
-                        stream,
-                        frame.kind,
-                        frame.timestamp,
-                        frame.body.clone(),
-                    ),
+                    &mut self.outputs,
+                    Output::Transmit,
+                );
+                if appended {
+                    Ok(())
+                } else {
+                    self.session
+                        .send_media(stream, frame.kind, frame.timestamp, frame.body.clone())
                 }
             }
             Relay::Unpublished => {
@@ -562,8 +557,9 @@ impl Conn {
     }
 }
 
-/// Slices handed to one `writev` at most (Linux allows 1024).
-const MAX_IOV: usize = 512;
+/// Slices handed to one `writev` at most (Linux allows 1024; this many
+/// fit on the stack).
+const MAX_IOV: usize = 128;
 
 /// Writes every buffer, in order, with as few vectored writes as the
 /// socket allows.
@@ -579,13 +575,14 @@ async fn write_vectored_all(tcp: &mut TcpStream, bufs: &mut [Bytes]) -> std::io:
             return Ok(());
         }
         let mut n = {
-            let slices: Vec<std::io::IoSlice<'_>> = bufs
-                .iter()
-                .skip(first)
-                .take(MAX_IOV)
-                .map(|b| std::io::IoSlice::new(b))
-                .collect();
-            tcp.write_vectored(&slices).await?
+            let mut slices = [std::io::IoSlice::new(&[]); MAX_IOV];
+            let mut count = 0;
+            for (slot, buf) in slices.iter_mut().zip(bufs.iter().skip(first)) {
+                *slot = std::io::IoSlice::new(buf);
+                count += 1;
+            }
+            tcp.write_vectored(slices.get(..count).unwrap_or_default())
+                .await?
         };
         if n == 0 {
             return Err(std::io::ErrorKind::WriteZero.into());
