@@ -199,3 +199,61 @@ async fn our_client_publish_is_recorded_by_ffmpeg_listen_packet_for_packet() {
     assert_eq!(of_kind(&recorded, "video"), of_kind(&source, "video"));
     assert_eq!(of_kind(&recorded, "audio"), of_kind(&source, "audio"));
 }
+
+/// Timestamps past 0xFFFFFF ms through our server to ffmpeg: our client
+/// publishes the file stamped from 0xFFFFFF - 2000 ms on, ffmpeg plays
+/// (`-copyts`): every packet arrives with the source's dts plus the offset,
+/// continuous across the boundary, so ffmpeg reads the extended timestamp
+/// fields of our shared chunk encoding as it writes them.
+#[tokio::test]
+async fn timestamps_past_0xffffff_reach_an_ffmpeg_player_continuous() {
+    if !have(&["ffmpeg", "ffprobe"]) {
+        return;
+    }
+    let dir = TempDir::new("ff-extts");
+    let server = server().await;
+    let port = server.local_addr().port();
+    let out = dir.path("played.flv");
+    let mut player = spawn(
+        "ffmpeg",
+        &[
+            "-hide_banner",
+            "-y",
+            "-i",
+            &url(port, "ext"),
+            "-c",
+            "copy",
+            "-copyts",
+            "-f",
+            "flv",
+            out.to_str().unwrap(),
+        ],
+        &dir.path("player.log"),
+    );
+    wait_server_players(&server, "live/ext", 1).await;
+    let offset = 0xFF_FFFF - 2000;
+    let mut publisher = RtmpClient::connect(&url(port, "ext"))
+        .await
+        .unwrap()
+        .publish()
+        .await
+        .unwrap();
+    publish_tags(&mut publisher, &source_tags(), offset, 0).await;
+    publisher.finish().await.unwrap();
+    wait_exit(&mut player, LIMIT, "ffmpeg player").await;
+    let shifted = |packets: Vec<Packet>| -> Vec<Packet> {
+        packets
+            .into_iter()
+            .map(|mut p| {
+                p.dts += i64::from(offset);
+                p
+            })
+            .collect()
+    };
+    let source = shifted(ffprobe_packets(&source_path()));
+    let played = ffprobe_packets(&out);
+    assert!(played.iter().any(|p| p.dts > 0xFF_FFFF));
+    assert_eq!(of_kind(&played, "video"), of_kind(&source, "video"));
+    assert_eq!(of_kind(&played, "audio"), of_kind(&source, "audio"));
+    server.shutdown().await;
+}
