@@ -431,3 +431,48 @@ async fn a_peer_that_answers_nothing_is_closed_at_the_idle_timeout_and_a_live_on
     assert_eq!(*ends.lock().unwrap(), [DisconnectReason::IdleTimeout]);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn without_waiting_a_play_of_an_unpublished_key_is_stream_not_found() {
+    let mut options = ServerOptions::listen("127.0.0.1:0".parse().unwrap());
+    options.play_waits_for_publisher = false;
+    let server = RtmpServer::bind(options, rtmp_tokio::AcceptAll)
+        .await
+        .unwrap();
+    let play = RtmpClient::connect(&url(&server, "none"))
+        .await
+        .unwrap()
+        .play()
+        .await;
+    assert_eq!(rejected_code(play), "NetStream.Play.StreamNotFound");
+    let _publisher = publisher(&server, "some").await;
+    assert!(
+        RtmpClient::connect(&url(&server, "some"))
+            .await
+            .unwrap()
+            .play()
+            .await
+            .is_ok()
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_relay_publishes_are_accepted_and_plays_refused() {
+    let mut options = ServerOptions::listen("127.0.0.1:0".parse().unwrap());
+    options.relay = false;
+    let server = RtmpServer::bind(options, rtmp_tokio::AcceptAll)
+        .await
+        .unwrap();
+    let _first = publisher(&server, "k").await;
+    // No registry: nothing stops a second publisher of the same key.
+    let _second = publisher(&server, "k").await;
+    let play = RtmpClient::connect(&url(&server, "k"))
+        .await
+        .unwrap()
+        .play()
+        .await;
+    assert_eq!(rejected_code(play), "NetStream.Play.StreamNotFound");
+    assert!(server.streams().is_empty());
+    server.shutdown().await;
+}
