@@ -321,6 +321,36 @@ fn nginx_play_capture_reports_connected_stream_created_and_play_started_in_order
     assert_eq!(milestones.len(), 4);
 }
 
+/// nginx-rtmp's only word on the stream's life is user control: Stream
+/// Begin before `NetStream.Play.Start`, Stream EOF when the publisher left
+/// (the last message of the capture).
+#[test]
+fn nginx_play_capture_reports_stream_begin_first_and_stream_eof_last() {
+    let (events, _, _) = play_from_nginx_capture(13);
+    let stream = StreamId(1);
+    let begin = events
+        .iter()
+        .position(|e| *e == ClientEvent::StreamBegin { stream })
+        .unwrap();
+    let started = events
+        .iter()
+        .position(|e| matches!(e, ClientEvent::PlayStarted { .. }))
+        .unwrap();
+    assert!(begin < started);
+    assert_eq!(events.last(), Some(&ClientEvent::StreamEof { stream }));
+}
+
+#[test]
+fn nginx_play_capture_leaves_no_message_ignored() {
+    let data = fixture("rtmp-ffmpeg-play-from-nginx.server-to-client.bin");
+    let config = ClientConfig::new("rtmp://127.0.0.1:19350/live", "live");
+    let mut client = ClientSession::new(config, |b| b.fill(0x33), Instant::ZERO);
+    client.play("stream1").unwrap();
+    client.handle_input(Input::Bytes(&data), Instant::ZERO);
+    assert!(!client.is_closed());
+    assert_eq!(client.counters().ignored_messages, 0);
+}
+
 #[test]
 fn nginx_play_capture_delivers_the_metadata_nginx_sent() {
     let (events, _, _) = play_from_nginx_capture(11);

@@ -140,7 +140,7 @@ pub struct RtmpClient {
     buf: Vec<u8>,
     outputs: Vec<ClientOutput>,
     events: VecDeque<ClientEvent>,
-    /// The stream ended (`UnpublishNotify`, `Play.Stop`, or the server closed).
+    /// The stream ended (Stream EOF, `UnpublishNotify`, `Play.Stop`, or the server closed).
     ended: bool,
 }
 
@@ -397,7 +397,8 @@ pub struct Player {
 
 impl Player {
     /// The next metadata or media frame; `None` once the stream ended
-    /// (the publisher left: `NetStream.Play.UnpublishNotify` or
+    /// (the publisher left: user control Stream EOF on the played stream,
+    /// which is all nginx-rtmp sends, `NetStream.Play.UnpublishNotify` or
     /// `Play.Stop`; or the server closed the connection). Waits as long as
     /// it takes: wrap it in `tokio::time::timeout` to bound it.
     pub async fn next_frame(&mut self) -> Result<Option<Frame>, ClientError> {
@@ -424,6 +425,11 @@ impl Player {
                             timestamp,
                             body,
                         })));
+                    }
+                    ClientEvent::StreamEof { stream }
+                        if Some(stream) == self.client.session.stream() =>
+                    {
+                        self.client.ended = true;
                     }
                     ClientEvent::Status { status, .. }
                         if status.code == "NetStream.Play.UnpublishNotify"

@@ -78,7 +78,9 @@ async fn our_client_publishes_to_nginx_and_ffmpeg_plays_it_back() {
 }
 
 /// ffmpeg publishes the whole file to nginx while our client plays: our
-/// player receives every frame, body and timestamp, and metadata first.
+/// player receives every frame, body and timestamp, and metadata first;
+/// when ffmpeg leaves, nginx's Stream EOF ends the play (the session
+/// ignored nothing nginx sent).
 #[tokio::test]
 async fn our_client_plays_from_nginx_while_ffmpeg_publishes() {
     if !have(&["nginx", NGINX_MODULE, "ffmpeg"]) {
@@ -111,6 +113,13 @@ async fn our_client_plays_from_nginx_while_ffmpeg_publishes() {
     assert_eq!(metadata.len(), 1);
     assert_eq!(metadata[0].width(), Some(320.0));
     assert_same_media_per_kind(&media, &expected);
+    let end = tokio::time::timeout(LIMIT, player.next_frame()).await;
+    assert!(
+        matches!(end, Ok(Ok(None))),
+        "the unpublish ends the play: {end:?}"
+    );
+    assert_eq!(player.counters().ignored_messages, 0);
+    player.close().await.unwrap();
 }
 
 /// Timestamps that pass 0xFFFFFF ms need the extended timestamp field: our

@@ -456,11 +456,43 @@ impl ClientSession {
                 }
                 Ok(())
             }
+            type_id::USER_CONTROL => {
+                self.on_user_control(&message);
+                Ok(())
+            }
             _ => {
                 self.conn.counters.ignored_messages += 1;
                 Ok(())
             }
         }
+    }
+
+    /// Stream Begin, Stream EOF and Stream Dry become events (nginx-rtmp
+    /// tells its players of publish and unpublish with these alone); the
+    /// connection already answered pings, the rest is ignored.
+    fn on_user_control(&mut self, message: &RawMessage) {
+        let event = match message.decode() {
+            Ok(Message::UserControl(UserControlEvent::StreamBegin { stream_id })) => {
+                ClientEvent::StreamBegin {
+                    stream: StreamId(stream_id),
+                }
+            }
+            Ok(Message::UserControl(UserControlEvent::StreamEof { stream_id })) => {
+                ClientEvent::StreamEof {
+                    stream: StreamId(stream_id),
+                }
+            }
+            Ok(Message::UserControl(UserControlEvent::StreamDry { stream_id })) => {
+                ClientEvent::StreamDry {
+                    stream: StreamId(stream_id),
+                }
+            }
+            _ => {
+                self.conn.counters.ignored_messages += 1;
+                return;
+            }
+        };
+        self.conn.event(event);
     }
 
     fn on_stream_data(&mut self, message: RawMessage) {

@@ -235,6 +235,25 @@ pub enum ClientEvent {
         /// The status.
         status: StatusInfo,
     },
+    /// User control Stream Begin: the server says `stream` carries data
+    /// now (nginx-rtmp sends it when playing starts and when a publisher
+    /// arrives for a waiting player).
+    StreamBegin {
+        /// The stream the server named.
+        stream: StreamId,
+    },
+    /// User control Stream EOF: the server says playback of `stream` is
+    /// over (nginx-rtmp sends it, and nothing else, when the publisher
+    /// leaves; our server sends it before `NetStream.Play.UnpublishNotify`).
+    StreamEof {
+        /// The stream the server named.
+        stream: StreamId,
+    },
+    /// User control Stream Dry: no data on `stream` for now.
+    StreamDry {
+        /// The stream the server named.
+        stream: StreamId,
+    },
     /// `onMetaData` on the played stream.
     Metadata {
         /// The stream.

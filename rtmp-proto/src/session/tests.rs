@@ -322,6 +322,75 @@ fn accepted_play_sends_reset_start_and_sample_access() {
 }
 
 #[test]
+fn accepted_play_reports_stream_begin_before_play_started_and_ignores_nothing() {
+    let pair = Pair::playing(Policy::AcceptAll);
+    let begin = pair
+        .client_events
+        .iter()
+        .position(|e| {
+            *e == ClientEvent::StreamBegin {
+                stream: StreamId(1),
+            }
+        })
+        .expect("Stream Begin reported");
+    let started = pair
+        .client_events
+        .iter()
+        .position(|e| matches!(e, ClientEvent::PlayStarted { .. }))
+        .expect("play started");
+    assert!(begin < started);
+    assert_eq!(pair.client.counters().ignored_messages, 0);
+}
+
+#[test]
+fn unpublish_notify_reports_stream_eof_then_the_unpublish_status() {
+    let mut pair = Pair::playing(Policy::AcceptAll);
+    let before = pair.client_events.len();
+    pair.server.unpublish_notify(StreamId(1)).unwrap();
+    pair.run();
+    let after = pair.client_events.get(before..).unwrap();
+    assert_eq!(
+        after.first(),
+        Some(&ClientEvent::StreamEof {
+            stream: StreamId(1)
+        })
+    );
+    assert!(matches!(
+        after.get(1),
+        Some(ClientEvent::Status { stream: StreamId(1), status })
+            if status.code == "NetStream.Play.UnpublishNotify"
+    ));
+    assert_eq!(pair.client.counters().ignored_messages, 0);
+}
+
+#[test]
+fn stream_dry_on_any_stream_is_reported_with_the_stream_it_names() {
+    let mut pair = Pair::playing(Policy::AcceptAll);
+    let mut control = Vec::new();
+    let mut writer = crate::chunk::ChunkWriter::new();
+    writer
+        .write_message(
+            2,
+            0,
+            0,
+            &crate::message::Message::UserControl(crate::message::UserControlEvent::StreamDry {
+                stream_id: 7,
+            }),
+            &mut control,
+        )
+        .unwrap();
+    // The server's writer already sent on chunk stream 2 with a full header,
+    // so a type-0 header from a fresh writer is read as a new message.
+    let events = pair
+        .client
+        .handle_input(Input::Bytes(&control), Instant::from_millis(5000));
+    assert!(events.iter().any(|o| o.as_event()
+        == Some(&ClientEvent::StreamDry {
+            stream: StreamId(7)
+        })));
+}
+
+#[test]
 fn rejected_connect_is_an_error_result_with_connect_rejected() {
     let pair = Pair::publishing(Policy::RejectConnect);
     match pair.client_closed() {
