@@ -115,6 +115,7 @@ impl State {
         assert!(size.pending_requests <= BACKLOG);
         assert!(size.remembered_rejections <= BACKLOG);
         assert!(size.index_entries <= 2 * MAX_CONNECTIONS);
+        assert!(size.cached_rtts <= 128);
     }
 
     fn datagram(&mut self, from: SocketAddr, data: Bytes) {

@@ -103,8 +103,12 @@ fn closing_the_caller_closes_both_sides_and_frees_their_state() {
     };
     assert_eq!(closed(node(&net, c)), Some(CloseReason::LocalClose));
     assert_eq!(closed(node(&net, l)), Some(CloseReason::PeerShutdown));
-    assert_eq!(node(&net, c).ep.state_size().total(), 0);
-    assert_eq!(node(&net, l).ep.state_size().total(), 0);
+    // Nothing is left but, per host, the RTT the connection measured.
+    for n in [c, l] {
+        let size = node(&net, n).ep.state_size();
+        assert!(size.cached_rtts <= 1);
+        assert_eq!(size.total(), size.cached_rtts, "{size:?}");
+    }
 }
 
 #[test]
@@ -264,5 +268,54 @@ fn one_socket_is_listener_caller_and_rendezvous_peer_at_once() {
             format!("from {z}"),
             format!("from {w}")
         ]
+    );
+}
+
+#[test]
+fn the_listener_starts_a_returning_hosts_connection_from_its_last_rtt() {
+    let link = LinkConfig::new().latency(Duration::from_millis(20));
+    let (mut net, l, c, conn) = send_messages(link, HandshakeConfig::default(), 1500, 6);
+    let first = node(&net, l).connected().unwrap().1;
+    assert_eq!(
+        node(&net, l)
+            .ep
+            .connection(first)
+            .unwrap()
+            .params()
+            .options
+            .initial_rtt,
+        None,
+        "a stateless listener cannot time the first handshake"
+    );
+    net.inject(c, move |n, now, out| {
+        n.feed(Input::Close { conn }, now, out)
+    })
+    .unwrap();
+    let later = net.now() + Duration::from_secs(2);
+    net.run_until(later).unwrap();
+    assert_eq!(node(&net, l).ep.state_size().cached_rtts, 1);
+    connect(&mut net, c, LISTENER, HandshakeConfig::default());
+    let later = net.now() + Duration::from_secs(1);
+    net.run_until(later).unwrap();
+    let second = node(&net, l)
+        .events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::Connected { conn, .. } => Some(*conn),
+            _ => None,
+        })
+        .nth(1)
+        .expect("a second connection");
+    let rtt = node(&net, l)
+        .ep
+        .connection(second)
+        .unwrap()
+        .params()
+        .options
+        .initial_rtt
+        .expect("the cached RTT");
+    assert!(
+        (Duration::from_millis(38)..Duration::from_millis(60)).contains(&rtt),
+        "{rtt:?}"
     );
 }

@@ -51,7 +51,7 @@
 //! [`crate::access`] decides inside the endpoint.)
 //!
 //! ```
-//! use core::net::SocketAddr;
+//! use core::net::{IpAddr, SocketAddr};
 //! use srt_proto::access::AcceptOptions;
 //! use srt_proto::crypto::Passphrase;
 //! use srt_proto::handshake::HandshakeConfig;
@@ -133,12 +133,19 @@ use crate::packet::{ControlBody, ControlPacket, Packet, peek_dst_socket_id};
 use crate::rng::SrtRng;
 use crate::time::Instant;
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
 use bytes::Bytes;
-use core::net::SocketAddr;
+use core::net::{IpAddr, SocketAddr};
 use io::Io;
 use listen::Listening;
+
+/// How many hosts' RTTs the endpoint remembers.
+const RTT_CACHE_SIZE: usize = 128;
+
+/// How long a connection must have lived for its RTT to be remembered
+/// (long enough for ACKACKs to have measured it).
+const RTT_CACHE_MIN_LIFE: core::time::Duration = core::time::Duration::from_secs(1);
 
 /// How many socket ids to draw before giving up on finding a free one.
 const SOCKET_ID_ATTEMPTS: usize = 32;
@@ -268,6 +275,8 @@ pub struct Endpoint {
     /// Every socket's next wake-up, earliest first: the next timeout is
     /// the first entry, and a timer costs no walk over all sockets.
     timers: BTreeSet<(Instant, u32)>,
+    /// The last RTT seen per peer host, newest last.
+    rtt_cache: VecDeque<(IpAddr, core::time::Duration)>,
     io: Io,
 }
 
@@ -298,6 +307,7 @@ impl Endpoint {
             accepted: BTreeMap::new(),
             rendezvous: BTreeMap::new(),
             timers: BTreeSet::new(),
+            rtt_cache: VecDeque::new(),
             io: Io::default(),
         }
     }
@@ -369,6 +379,7 @@ impl Endpoint {
             pending_requests,
             remembered_rejections,
             index_entries: self.accepted.len() + self.rendezvous.len(),
+            cached_rtts: self.rtt_cache.len(),
             ..StateSize::default()
         };
         for conn in self.conns.values() {

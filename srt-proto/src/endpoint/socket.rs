@@ -2,7 +2,7 @@
 //! what a socket has to say, timers, and the move from handshake to
 //! connection.
 
-use super::{ConnState, ConnectionId, Endpoint, Event, Output};
+use super::{ConnState, ConnectionId, Endpoint, Event, Output, RTT_CACHE_MIN_LIFE, RTT_CACHE_SIZE};
 use crate::connection::{Connection, ConnectionEvent, ConnectionParams, ConnectionState};
 use crate::crypto::Passphrase;
 use crate::handshake::{CallerEvent, Negotiated, RendezvousEvent, Transmit};
@@ -226,8 +226,8 @@ impl Endpoint {
         initial_rtt: Option<Duration>,
     ) -> Box<Connection> {
         let mut options = self.config.connection_options.clone();
-        if initial_rtt.is_some() {
-            options.initial_rtt = initial_rtt;
+        if let Some(rtt) = initial_rtt.or_else(|| self.cached_rtt(peer)) {
+            options.initial_rtt = Some(rtt);
         }
         if negotiated.crypto.is_some() {
             options.passphrase = passphrase.cloned();
@@ -241,6 +241,32 @@ impl Endpoint {
             start_time: start,
         };
         Box::new(Connection::new(params, self.rng.bytes::<32>()))
+    }
+
+    /// Keeps the RTT a connection that lived long enough to measure it saw
+    /// for its peer's host (libsrt's per-host cache), for the next
+    /// connection with that host whose handshake gives no sample (the
+    /// stateless listener's). Bounded: the oldest entry goes first.
+    fn remember_rtt(&mut self, peer: SocketAddr, c: &Connection) {
+        let stats = c.stats(self.last_now);
+        if stats.elapsed < RTT_CACHE_MIN_LIFE {
+            return;
+        }
+        let ip = peer.ip();
+        self.rtt_cache.retain(|(cached, _)| *cached != ip);
+        if self.rtt_cache.len() >= RTT_CACHE_SIZE {
+            self.rtt_cache.pop_front();
+        }
+        self.rtt_cache.push_back((ip, stats.rtt));
+    }
+
+    /// The RTT cached for `peer`'s host.
+    fn cached_rtt(&self, peer: SocketAddr) -> Option<Duration> {
+        let ip = peer.ip();
+        self.rtt_cache
+            .iter()
+            .rev()
+            .find_map(|(cached, rtt)| (*cached == ip).then_some(*rtt))
     }
 
     /// The handshake of socket `id` succeeded: start its connection.
@@ -299,6 +325,9 @@ impl Endpoint {
         };
         if let Some(at) = conn.armed {
             self.timers.remove(&(at, id));
+        }
+        if let ConnState::Established(c) = &conn.state {
+            self.remember_rtt(conn.peer, c);
         }
         self.accepted.remove(&(conn.peer, conn.peer_socket_id));
         if self.rendezvous.get(&conn.peer) == Some(&id) {

@@ -297,6 +297,9 @@ pub struct StateSize {
     pub remembered_rejections: usize,
     /// Entries of the address indexes (accepted connections, rendezvous).
     pub index_entries: usize,
+    /// Hosts in the RTT cache (at most 128; filled only by connections
+    /// that lived a second).
+    pub cached_rtts: usize,
 }
 
 impl StateSize {
@@ -308,5 +311,6 @@ impl StateSize {
             + self.pending_requests
             + self.remembered_rejections
             + self.index_entries
+            + self.cached_rtts
     }
 }
