@@ -83,6 +83,15 @@ fn a_silent_connection_sends_a_keepalive_every_second() {
 }
 
 #[test]
+fn repeated_timer_calls_queue_one_keepalive() {
+    let (mut a, _) = live_pair();
+    a.handle_timeout(ms(1000));
+    a.handle_timeout(ms(1000));
+    a.handle_timeout(ms(1001));
+    assert_eq!(controls(&mut a, ms(1001)), [ControlBody::KeepAlive]);
+}
+
+#[test]
 fn a_peer_silent_for_five_seconds_closes_the_connection_as_idle() {
     let (mut a, _) = live_pair();
     run_timers(&mut a, ms(4999));

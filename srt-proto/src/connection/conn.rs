@@ -315,7 +315,9 @@ impl Connection {
         }
         self.receiver.handle_timeout(now);
         self.sender.handle_timeout(now);
-        if now.duration_since(self.last_sent) >= self.params.options.keepalive_interval {
+        if now.duration_since(self.last_sent) >= self.params.options.keepalive_interval
+            && !self.control.contains(&ControlBody::KeepAlive)
+        {
             self.control.push_back(ControlBody::KeepAlive);
         }
         self.collect(now);
