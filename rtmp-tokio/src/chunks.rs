@@ -9,22 +9,19 @@
 //! and the chunk payloads are slices of the publisher's `Bytes`, so players
 //! write them with vectored writes and nothing is copied at all.
 //!
-//! Media always goes this way, on the chunk streams the session uses for
-//! media (4 audio, 6 video, as ffmpeg and nginx-rtmp): the session itself
-//! never writes on them for a player, so the peer's chunk reader state
-//! for those streams is only ever set by these self-contained messages.
+//! The chunks come from [`rtmp_proto::session::chunk_media`], on the
+//! session's media chunk streams, and the player's session is told of every
+//! frame written this way ([`ServerSession::sent_prechunked_media`]), so
+//! its byte counters hold and its own next message on that chunk stream
+//! starts with a full header.
+//!
+//! [`ServerSession::sent_prechunked_media`]: rtmp_proto::session::ServerSession::sent_prechunked_media
 
 use std::sync::OnceLock;
 
 use bytes::Bytes;
-use rtmp_proto::chunk::ChunkWriter;
 use rtmp_proto::media::MediaKind;
-use rtmp_proto::message::type_id;
-
-/// Chunk stream for audio (the session's choice too).
-const CSID_AUDIO: u32 = 4;
-/// Chunk stream for video (the session's choice too).
-const CSID_VIDEO: u32 = 6;
+use rtmp_proto::session::{StreamId, chunk_media};
 
 /// A frame's chunks for one (chunk size, message stream id): alternating
 /// header and payload slices, in wire order.
@@ -33,6 +30,8 @@ pub(crate) struct Encoded {
     chunk_size: u32,
     stream_id: u32,
     parts: Vec<Bytes>,
+    /// Bytes on the wire, headers and payload.
+    len: usize,
 }
 
 /// The chunk encoding a frame keeps for the players that share it.
@@ -44,8 +43,8 @@ impl ChunkCache {
     /// `stream_id` to `out` (as `wrap(part)`): the shared encoding when
     /// they match the first player's (nearly always: the server sets the
     /// chunk size and players take stream 1), else one made for this
-    /// player. `false`, appending nothing, if the message cannot be
-    /// chunked (too long, bad chunk size).
+    /// player. Answers the bytes appended; `None`, appending nothing, if
+    /// the message cannot be chunked (too long, bad chunk size).
     pub(crate) fn append<T>(
         &self,
         frame: (MediaKind, u32, &Bytes),
@@ -53,7 +52,7 @@ impl ChunkCache {
         stream_id: u32,
         out: &mut Vec<T>,
         wrap: impl Fn(Bytes) -> T,
-    ) -> bool {
+    ) -> Option<usize> {
         let (kind, timestamp, body) = frame;
         let shared = self
             .0
@@ -61,14 +60,14 @@ impl ChunkCache {
         match shared {
             Some(e) if e.chunk_size == chunk_size && e.stream_id == stream_id => {
                 out.extend(e.parts.iter().cloned().map(wrap));
-                true
+                Some(e.len)
             }
             _ => match encode(kind, timestamp, body, chunk_size, stream_id) {
                 Some(e) => {
                     out.extend(e.parts.into_iter().map(wrap));
-                    true
+                    Some(e.len)
                 }
-                None => false,
+                None => None,
             },
         }
     }
@@ -90,7 +89,7 @@ impl ChunkCache {
             &mut out,
             |b| b,
         )
-        .then_some(out)
+        .map(|_| out)
     }
 }
 
@@ -101,30 +100,23 @@ fn encode(
     chunk_size: u32,
     stream_id: u32,
 ) -> Option<Encoded> {
-    let (csid, type_id) = match kind {
-        MediaKind::Audio => (CSID_AUDIO, type_id::AUDIO),
-        MediaKind::Video => (CSID_VIDEO, type_id::VIDEO),
-    };
-    let mut writer = ChunkWriter::new();
-    writer.set_chunk_size(chunk_size).ok()?;
     let mut headers = Vec::with_capacity(16 + body.len() / chunk_size.max(1) as usize * 5);
     // (header end, payload end) per chunk, both running offsets.
     let mut ends = Vec::new();
     let mut payload_end = 0usize;
-    writer
-        .write_chunks(
-            csid,
-            timestamp,
-            type_id,
-            stream_id,
-            body,
-            |header, payload| {
-                headers.extend_from_slice(header);
-                payload_end += payload.len();
-                ends.push((headers.len(), payload_end));
-            },
-        )
-        .ok()?;
+    chunk_media(
+        kind,
+        timestamp,
+        StreamId(stream_id),
+        chunk_size,
+        body,
+        |header, payload| {
+            headers.extend_from_slice(header);
+            payload_end += payload.len();
+            ends.push((headers.len(), payload_end));
+        },
+    )
+    .ok()?;
     let headers = Bytes::from(headers);
     let mut parts = Vec::with_capacity(ends.len() * 2);
     let (mut header_start, mut payload_start) = (0, 0);
@@ -138,6 +130,7 @@ fn encode(
     Some(Encoded {
         chunk_size,
         stream_id,
+        len: headers.len() + body.len(),
         parts,
     })
 }
@@ -145,7 +138,9 @@ fn encode(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rtmp_proto::chunk::ChunkReader;
+    use rtmp_proto::chunk::{ChunkReader, ChunkWriter};
+    use rtmp_proto::message::type_id;
+    use rtmp_proto::session::VIDEO_CHUNK_STREAM_ID;
 
     fn concat(parts: &[Bytes]) -> Vec<u8> {
         parts.iter().flat_map(|p| p.iter().copied()).collect()
@@ -166,7 +161,9 @@ mod tests {
             stream_id: 1,
             payload: body.clone(),
         };
-        writer.write(CSID_VIDEO, &message, &mut expected).unwrap();
+        writer
+            .write(VIDEO_CHUNK_STREAM_ID, &message, &mut expected)
+            .unwrap();
         assert_eq!(concat(&parts), expected);
         // Three chunks: header + payload each.
         assert_eq!(parts.len(), 6);

@@ -506,11 +506,16 @@ impl Conn {
                     &mut self.outputs,
                     Output::Transmit,
                 );
-                if appended {
-                    Ok(())
-                } else {
-                    self.session
-                        .send_media(stream, frame.kind, frame.timestamp, frame.body.clone())
+                match appended {
+                    Some(bytes) => self
+                        .session
+                        .sent_prechunked_media(stream, frame.kind, bytes),
+                    None => self.session.send_media(
+                        stream,
+                        frame.kind,
+                        frame.timestamp,
+                        frame.body.clone(),
+                    ),
                 }
             }
             Relay::Unpublished => {

@@ -120,6 +120,13 @@ impl ChunkWriter {
         Ok(())
     }
 
+    /// Forgets what was last written on chunk stream `csid`: the next
+    /// message on it gets a full (format 0) header. For when something
+    /// else (another writer, pre-chunked bytes) wrote on that chunk stream.
+    pub fn forget_chunk_stream(&mut self, csid: u32) {
+        self.streams.retain(|s| s.csid != csid);
+    }
+
     /// Writes a Set Chunk Size message (chunk stream 2, message stream 0,
     /// timestamp 0) with the current chunk size, then switches to `size`.
     pub fn write_set_chunk_size<B: BufMut>(

@@ -14,11 +14,11 @@ use crate::message::{Message, RawMessage, UserControlEvent};
 /// Chunk stream for commands on message stream 0 (`connect`, `_result`, ...).
 pub(crate) const CSID_COMMAND: u32 = 3;
 /// Chunk stream for audio.
-pub(crate) const CSID_AUDIO: u32 = 4;
+pub(crate) const CSID_AUDIO: u32 = super::AUDIO_CHUNK_STREAM_ID;
 /// Chunk stream for commands and data on a message stream (`onStatus`, metadata).
 pub(crate) const CSID_STREAM: u32 = 5;
 /// Chunk stream for video.
-pub(crate) const CSID_VIDEO: u32 = 6;
+pub(crate) const CSID_VIDEO: u32 = super::VIDEO_CHUNK_STREAM_ID;
 /// Chunk stream for `publish` and `play` (as ffmpeg sends them).
 pub(crate) const CSID_SOURCE: u32 = 8;
 
@@ -245,6 +245,15 @@ impl<E> Connection<E> {
         self.writer
             .write(csid, message, &mut self.tx)
             .map_err(|_| super::SessionError::Encode)
+    }
+
+    /// Counts `bytes` the caller wrote on chunk stream `csid` itself (after
+    /// draining the outputs), and makes the writer's next message on `csid`
+    /// start with a full header, since the peer's reader state for it is
+    /// now what those bytes left.
+    pub(crate) fn sent_elsewhere(&mut self, csid: u32, bytes: usize) {
+        self.counters.bytes_sent += bytes as u64;
+        self.writer.forget_chunk_stream(csid);
     }
 
     /// A ping request stamped with the session's clock in milliseconds.

@@ -49,6 +49,17 @@
 //! embedder's choice: feed them to [`crate::media::Demuxer`]. Metadata
 //! (`@setDataFrame`/`onMetaData`) arrives parsed as [`crate::media::Metadata`].
 //!
+//! # Media chunked once for many players
+//! A relay that sends one frame to many players can chunk it once and
+//! write the same chunks to all of them: [`chunk_media`] writes a message
+//! whose first chunk has a full (format 0) header, on the chunk stream the
+//! sessions use for that kind ([`AUDIO_CHUNK_STREAM_ID`],
+//! [`VIDEO_CHUNK_STREAM_ID`]), so it reads right whatever the player got
+//! before. Drain the session's outputs, write the chunks, and tell the
+//! session with [`ServerSession::sent_prechunked_media`]: it counts the
+//! bytes in [`Counters::bytes_sent`] and makes its own next message on that
+//! chunk stream start with a full header too.
+//!
 //! # Limits
 //! Everything a peer controls is bounded: the input held while a request is
 //! pending ([`ServerConfig::max_input_backlog`]), the message streams per
@@ -73,6 +84,57 @@ pub use server::{ServerConfig, ServerSession};
 
 use bytes::Bytes;
 use core::fmt;
+
+use crate::chunk::{ChunkError, ChunkWriter};
+use crate::media::MediaKind;
+use crate::message::type_id;
+
+/// The chunk stream sessions send audio on (4, as ffmpeg and nginx-rtmp).
+pub const AUDIO_CHUNK_STREAM_ID: u32 = 4;
+/// The chunk stream sessions send video on (6, as ffmpeg and nginx-rtmp).
+pub const VIDEO_CHUNK_STREAM_ID: u32 = 6;
+
+/// The chunk stream sessions send `kind` on.
+pub fn media_chunk_stream_id(kind: MediaKind) -> u32 {
+    match kind {
+        MediaKind::Audio => AUDIO_CHUNK_STREAM_ID,
+        MediaKind::Video => VIDEO_CHUNK_STREAM_ID,
+    }
+}
+
+/// Splits an audio or video message for message stream `stream` into
+/// chunks of `chunk_size` on [`media_chunk_stream_id`]`(kind)`, and hands
+/// each to `emit` as (chunk header, slice of `body`), in wire order. The
+/// first header is a full (format 0) one, so the chunks read right after
+/// anything else on that chunk stream and can be shared by every player
+/// with the same chunk size and stream id. See the
+/// [module documentation](self#media-chunked-once-for-many-players).
+///
+/// Fails, emitting nothing, on a bad chunk size or a body longer than
+/// 16 MiB - 1.
+pub fn chunk_media<F: FnMut(&[u8], &[u8])>(
+    kind: MediaKind,
+    timestamp: u32,
+    stream: StreamId,
+    chunk_size: u32,
+    body: &[u8],
+    emit: F,
+) -> Result<(), ChunkError> {
+    let type_id = match kind {
+        MediaKind::Audio => type_id::AUDIO,
+        MediaKind::Video => type_id::VIDEO,
+    };
+    let mut writer = ChunkWriter::new();
+    writer.set_chunk_size(chunk_size)?;
+    writer.write_chunks(
+        media_chunk_stream_id(kind),
+        timestamp,
+        type_id,
+        stream.0,
+        body,
+        emit,
+    )
+}
 
 /// A point in time in microseconds since an arbitrary origin chosen by the
 /// embedder (simulations start at zero).

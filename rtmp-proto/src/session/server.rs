@@ -325,6 +325,24 @@ impl ServerSession {
         )
     }
 
+    /// Takes note that the caller wrote `bytes` of `kind` media for
+    /// `stream` itself, chunked with [`super::chunk_media`] (shared with
+    /// other players): counts them in [`Counters::bytes_sent`] and makes the
+    /// session's own next message on that chunk stream start with a full
+    /// header. Call it after draining the outputs (the wire order is: what
+    /// the session queued, then those chunks, then what it queues next).
+    pub fn sent_prechunked_media(
+        &mut self,
+        stream: StreamId,
+        kind: MediaKind,
+        bytes: usize,
+    ) -> Result<(), SessionError> {
+        self.check_playing(stream)?;
+        self.conn
+            .sent_elsewhere(super::media_chunk_stream_id(kind), bytes);
+        Ok(())
+    }
+
     /// Muxes a [`MediaEvent`] (configuration, sample, metadata, ...) with
     /// [`crate::media::mux_into`] and sends it to a playing stream.
     pub fn send_media_event(

@@ -139,6 +139,19 @@ impl Pair {
         pair
     }
 
+    /// Hands the client bytes that did not come from the server session.
+    fn client_input(&mut self, bytes: &[u8]) {
+        self.now += 1;
+        let outputs = self
+            .client
+            .handle_input(Input::Bytes(bytes), Instant::from_millis(self.now));
+        for output in outputs {
+            if let Output::Event(e) = output {
+                self.client_events.push(e);
+            }
+        }
+    }
+
     fn server_closed(&self) -> Option<&CloseReason> {
         self.server_events.iter().find_map(|e| match e {
             ServerEvent::Closed { reason } => Some(reason),
@@ -744,4 +757,79 @@ proptest! {
         input.extend_from_slice(&bytes);
         let _ = client.handle_input(Input::Bytes(&input), Instant::ZERO);
     }
+}
+
+fn chunked(kind: MediaKind, timestamp: u32, chunk_size: u32, body: &[u8]) -> Vec<u8> {
+    let mut wire = Vec::new();
+    chunk_media(kind, timestamp, StreamId(1), chunk_size, body, |h, b| {
+        wire.extend_from_slice(h);
+        wire.extend_from_slice(b);
+    })
+    .unwrap();
+    wire
+}
+
+#[test]
+fn chunk_media_starts_with_a_full_header_on_the_kinds_chunk_stream() {
+    let video = chunked(MediaKind::Video, 7, 128, &[0x17; 300]);
+    let audio = chunked(MediaKind::Audio, 7, 128, &[0xAF; 10]);
+    assert_eq!(video[0], VIDEO_CHUNK_STREAM_ID as u8, "format 0, csid 6");
+    assert_eq!(audio[0], AUDIO_CHUNK_STREAM_ID as u8, "format 0, csid 4");
+    // 300 bytes at chunk size 128: a 12-byte header, then two 1-byte
+    // continuation headers (format 3).
+    assert_eq!(video.len(), 12 + 300 + 2);
+    assert_eq!(video[12 + 128], 0xC0 | 6);
+}
+
+#[test]
+fn prechunked_media_counts_its_bytes_and_the_sessions_next_media_starts_afresh() {
+    let mut pair = Pair::playing(Policy::AcceptAll);
+    let stream = StreamId(1);
+    let body = Bytes::from_static(&[0x27, 1, 0, 0, 0, 5, 5, 5]);
+    pair.server
+        .send_media(stream, MediaKind::Video, 0, body.clone())
+        .unwrap();
+    pair.run();
+    // Another length, so the session's writer would otherwise compress the
+    // next message against the one it wrote itself.
+    let wire = chunked(
+        MediaKind::Video,
+        1000,
+        pair.server.chunk_size(),
+        &[0x27; 20],
+    );
+    let before = pair.server.counters().bytes_sent;
+    pair.client_input(&wire);
+    pair.server
+        .sent_prechunked_media(stream, MediaKind::Video, wire.len())
+        .unwrap();
+    assert_eq!(
+        pair.server.counters().bytes_sent,
+        before + wire.len() as u64
+    );
+    pair.server
+        .send_media(stream, MediaKind::Video, 2000, body)
+        .unwrap();
+    pair.run();
+    let timestamps: Vec<u32> = pair
+        .client_events
+        .iter()
+        .filter_map(|e| match e {
+            ClientEvent::Video { timestamp, .. } => Some(*timestamp),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(timestamps, [0, 1000, 2000]);
+}
+
+#[test]
+fn prechunked_media_on_a_stream_that_is_not_playing_is_refused() {
+    let mut pair = Pair::publishing(Policy::AcceptAll);
+    let before = pair.server.counters();
+    assert_eq!(
+        pair.server
+            .sent_prechunked_media(StreamId(1), MediaKind::Audio, 100),
+        Err(SessionError::StreamNotReady(StreamId(1)))
+    );
+    assert_eq!(pair.server.counters(), before);
 }
