@@ -470,3 +470,59 @@ fn the_handshake_round_trip_seeds_the_connections_rtt() {
     assert_eq!(initial_rtt(node(&net, a)), Some(Duration::from_millis(40)));
     assert_eq!(initial_rtt(node(&net, b)), Some(Duration::from_millis(40)));
 }
+
+#[test]
+fn a_whitelist_edited_while_listening_lets_the_new_stream_in() {
+    let (mut net, l, c) = network(1, lan());
+    let policy = Whitelist::raw().with(["live/old"]);
+    listen(
+        &mut net,
+        l,
+        ListenConfig::new(HandshakeConfig::default()).with_policy(policy),
+    );
+    let sid = || HandshakeConfig::default().with_stream_id(ConfigString::new(b"live/new").unwrap());
+    connect(&mut net, c, LISTENER, sid());
+    net.run_until(at_ms(1_000)).unwrap();
+    assert_eq!(
+        caller_rejection(node(&net, c)),
+        Some((RejectReason::Access(AccessReject::Forbidden), true))
+    );
+    let whitelist = net
+        .node_mut(l)
+        .unwrap()
+        .ep
+        .access_policy::<Whitelist>()
+        .expect("the whitelist, by type");
+    assert!(whitelist.insert("live/new"));
+    connect(&mut net, c, LISTENER, sid());
+    net.run_until(at_ms(2_000)).unwrap();
+    assert!(node(&net, c).connected().is_some());
+}
+
+#[test]
+fn an_accept_with_a_latency_sets_that_connections_latency_on_both_sides() {
+    let (mut net, l, c) = network(1, lan());
+    net.node_mut(l).unwrap().answer = Some(Box::new(|req| {
+        Some(Input::Accept {
+            request: req.id,
+            options: srt_proto::access::AcceptOptions::new()
+                .with_latency(Duration::from_millis(800)),
+        })
+    }));
+    listen(
+        &mut net,
+        l,
+        ListenConfig::new(HandshakeConfig::default()).with_access(AccessControl::Ask),
+    );
+    connect(&mut net, c, LISTENER, HandshakeConfig::default());
+    net.run_until(at_ms(1_000)).unwrap();
+    let latencies = |n: &EpNode| {
+        n.find(|(_, e)| match e {
+            Event::Connected { params, .. } => Some((params.send_latency, params.receive_latency)),
+            _ => None,
+        })
+    };
+    let ms800 = Duration::from_millis(800);
+    assert_eq!(latencies(node(&net, l)), Some((ms800, ms800)));
+    assert_eq!(latencies(node(&net, c)), Some((ms800, ms800)));
+}

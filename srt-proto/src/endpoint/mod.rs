@@ -117,7 +117,8 @@ mod socket;
 mod types;
 
 pub use types::{
-    AccessControl, ConnectionId, EndpointConfig, Event, Input, ListenConfig, Output, StateSize,
+    AccessControl, ConnectionId, EndpointConfig, Event, Input, ListenConfig, Output, PolicyObject,
+    StateSize,
 };
 
 use crate::access::AccessPolicy;
@@ -406,12 +407,19 @@ impl Endpoint {
     }
 
     /// The access policy of the listener, if one decides inside the
-    /// endpoint ([`AccessControl::Policy`]), e.g. to edit a whitelist.
-    pub fn access_policy_mut(&mut self) -> Option<&mut (dyn AccessPolicy + Send)> {
+    /// endpoint ([`AccessControl::Policy`]).
+    pub fn access_policy_mut(&mut self) -> Option<&mut dyn PolicyObject> {
         match &mut self.listening.as_mut()?.config.access {
             AccessControl::Policy(p) => Some(p.as_mut()),
             _ => None,
         }
+    }
+
+    /// The listener's access policy as its concrete type `P`, e.g. to edit
+    /// a [`crate::access::Whitelist`] while running; `None` if there is no
+    /// policy or it is not a `P`.
+    pub fn access_policy<P: AccessPolicy + Send + 'static>(&mut self) -> Option<&mut P> {
+        self.access_policy_mut()?.as_any_mut().downcast_mut::<P>()
     }
 
     fn advance(&mut self, now: Instant) -> Instant {

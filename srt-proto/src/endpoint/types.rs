@@ -8,6 +8,7 @@ use crate::seq::MsgNumber;
 use crate::time::Instant;
 use alloc::boxed::Box;
 use bytes::Bytes;
+use core::any::Any;
 use core::fmt;
 use core::net::SocketAddr;
 use core::time::Duration;
@@ -46,7 +47,9 @@ pub enum AccessControl {
     Ask,
     /// A policy inside the endpoint decides at once; it hears
     /// [`AccessPolicy::closed`] when a connection it accepted ends or fails.
-    Policy(Box<dyn AccessPolicy + Send>),
+    /// [`super::Endpoint::access_policy`] hands it back by type (to edit a
+    /// whitelist while running).
+    Policy(Box<dyn PolicyObject>),
 }
 
 impl fmt::Debug for AccessControl {
@@ -56,6 +59,19 @@ impl fmt::Debug for AccessControl {
             Self::Ask => f.write_str("Ask"),
             Self::Policy(_) => f.write_str("Policy(..)"),
         }
+    }
+}
+
+/// An [`AccessPolicy`] the endpoint can own and hand back by its type:
+/// every `AccessPolicy + Send + 'static` is one.
+pub trait PolicyObject: AccessPolicy + Send + 'static {
+    /// The policy as [`Any`], to get the concrete type back.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<P: AccessPolicy + Send + 'static> PolicyObject for P {
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
     }
 }
 
