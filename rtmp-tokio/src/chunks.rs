@@ -101,9 +101,8 @@ fn encode(
     stream_id: u32,
 ) -> Option<Encoded> {
     let mut headers = Vec::with_capacity(16 + body.len() / chunk_size.max(1) as usize * 5);
-    // (header end, payload end) per chunk, both running offsets.
-    let mut ends = Vec::new();
-    let mut payload_end = 0usize;
+    // (header end, payload slice) per chunk: the slices borrow `body`.
+    let mut chunks: Vec<(usize, &[u8])> = Vec::new();
     chunk_media(
         kind,
         timestamp,
@@ -112,20 +111,19 @@ fn encode(
         body,
         |header, payload| {
             headers.extend_from_slice(header);
-            payload_end += payload.len();
-            ends.push((headers.len(), payload_end));
+            chunks.push((headers.len(), payload));
         },
     )
     .ok()?;
     let headers = Bytes::from(headers);
-    let mut parts = Vec::with_capacity(ends.len() * 2);
-    let (mut header_start, mut payload_start) = (0, 0);
-    for (header_end, payload_end) in ends {
+    let mut parts = Vec::with_capacity(chunks.len() * 2);
+    let mut header_start = 0;
+    for (header_end, payload) in chunks {
         parts.push(headers.slice(header_start..header_end));
-        if payload_end > payload_start {
-            parts.push(body.slice(payload_start..payload_end));
+        if !payload.is_empty() {
+            parts.push(body.slice_ref(payload));
         }
-        (header_start, payload_start) = (header_end, payload_end);
+        header_start = header_end;
     }
     Some(Encoded {
         chunk_size,

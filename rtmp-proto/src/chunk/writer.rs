@@ -192,15 +192,35 @@ impl ChunkWriter {
     /// slice of `payload`), in order; for vectored writes without copying
     /// the payload. [`write`](Self::write) is this plus two `put_slice`s.
     ///
+    /// The header lives only for the call (copy it out); the body slice
+    /// borrows `payload` for its whole lifetime `'p`, so a caller can keep
+    /// the slices (as `IoSlice`s for one `writev`, or as
+    /// `Bytes::slice_ref` of the payload's `Bytes`) without copying:
+    ///
+    /// ```
+    /// use rtmp_proto::chunk::ChunkWriter;
+    /// let payload = vec![7u8; 300];
+    /// let mut headers = Vec::new();
+    /// let mut bodies: Vec<&[u8]> = Vec::new();
+    /// ChunkWriter::new()
+    ///     .write_chunks(6, 0, 9, 1, &payload, |header, body| {
+    ///         headers.extend_from_slice(header);
+    ///         bodies.push(body);
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!(bodies.iter().map(|b| b.len()).collect::<Vec<_>>(), [128, 128, 44]);
+    /// assert_eq!(headers.len(), 12 + 1 + 1);
+    /// ```
+    ///
     /// Fails, writing nothing, if `csid` is outside 2..=65599 or the payload
     /// is longer than 16 MiB - 1.
-    pub fn write_chunks<F: FnMut(&[u8], &[u8])>(
+    pub fn write_chunks<'p, F: FnMut(&[u8], &'p [u8])>(
         &mut self,
         csid: u32,
         timestamp: u32,
         type_id: u8,
         stream_id: u32,
-        payload: &[u8],
+        payload: &'p [u8],
         mut emit: F,
     ) -> Result<(), ChunkError> {
         if !(MIN_CHUNK_STREAM_ID..=MAX_CHUNK_STREAM_ID).contains(&csid) {

@@ -110,14 +110,17 @@ pub fn media_chunk_stream_id(kind: MediaKind) -> u32 {
 /// with the same chunk size and stream id. See the
 /// [module documentation](self#media-chunked-once-for-many-players).
 ///
+/// The body slices borrow `body` for its lifetime (see
+/// [`ChunkWriter::write_chunks`]).
+///
 /// Fails, emitting nothing, on a bad chunk size or a body longer than
 /// 16 MiB - 1.
-pub fn chunk_media<F: FnMut(&[u8], &[u8])>(
+pub fn chunk_media<'p, F: FnMut(&[u8], &'p [u8])>(
     kind: MediaKind,
     timestamp: u32,
     stream: StreamId,
     chunk_size: u32,
-    body: &[u8],
+    body: &'p [u8],
     emit: F,
 ) -> Result<(), ChunkError> {
     let type_id = match kind {
