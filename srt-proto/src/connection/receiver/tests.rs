@@ -184,14 +184,22 @@ fn reordering_raises_the_tolerance_up_to_lossmaxttl() {
     for i in 0..60 {
         r.on_data(data(i, i), ms(10 + u64::from(i)));
     }
-    assert_eq!(r.reorder_tolerance(), 2, "50 in order: one less than the maximum");
+    assert_eq!(
+        r.reorder_tolerance(),
+        2,
+        "50 in order: one less than the maximum"
+    );
     r.on_data(data(65, 65), ms(80));
     for i in [61, 62, 63, 64] {
         r.on_data(data(i, i), ms(80));
     }
     r.on_data(data(60, 60), ms(81));
     assert_eq!(r.reorder_distance(), 5);
-    assert_eq!(r.reorder_tolerance(), 3, "raised, capped at SRTO_LOSSMAXTTL");
+    assert_eq!(
+        r.reorder_tolerance(),
+        3,
+        "raised, capped at SRTO_LOSSMAXTTL"
+    );
 }
 
 #[test]
