@@ -245,3 +245,27 @@ fn peer_rejection_ends_the_rendezvous_with_its_reason() {
     );
     assert!(rdv.next_timeout().is_none());
 }
+
+#[test]
+fn roles_once_decided_stand_when_the_peers_cookie_changes() {
+    let (mut rdv, cap) = play(A, B);
+    let from_b: Vec<&Captured> = cap.iter().filter(|c| c.src.to_string() == B).collect();
+    rdv.handle_handshake(B.parse().unwrap(), &from_b[0].hs, Instant::ZERO);
+    assert_eq!(rdv.role(), Some(Role::Initiator));
+    // The peer re-baked its cookie: now it would win a new contest.
+    let conclusion = Handshake {
+        syn_cookie: 0x7fff_ffff,
+        ..from_b[1].hs.clone()
+    };
+    drain(&mut rdv);
+    rdv.handle_handshake(B.parse().unwrap(), &conclusion, Instant::ZERO);
+    assert_eq!(rdv.role(), Some(Role::Initiator));
+    assert_eq!(rdv.state(), RendezvousState::Fine);
+    let sent = drain(&mut rdv);
+    assert!(
+        sent[0]
+            .handshake
+            .find_extension(|e| matches!(e, HandshakeExtension::HsReq(_)).then_some(()))
+            .is_some()
+    );
+}

@@ -337,14 +337,22 @@ impl Rendezvous {
             self.reject_peer(RejectReason::Version);
             return;
         }
-        let Some(role) = cookie_contest(self.cookie, hs.syn_cookie) else {
-            // A draw: libsrt waits and lets the timeout end it.
-            self.draw = true;
-            return;
-        };
-        if self.role.is_some_and(|r| r != role) || hs.socket_id == 0 {
+        if hs.socket_id == 0 {
             return;
         }
+        // The contest is run once: as in libsrt, its outcome stands even
+        // if a peer's cookie changes later.
+        let role = match self.role {
+            Some(role) => role,
+            None => match cookie_contest(self.cookie, hs.syn_cookie) {
+                Some(role) => role,
+                None => {
+                    // A draw: libsrt waits and lets the timeout end it.
+                    self.draw = true;
+                    return;
+                }
+            },
+        };
         self.role = Some(role);
         self.peer_socket_id = hs.socket_id;
         self.peer_isn = hs.initial_seq;
