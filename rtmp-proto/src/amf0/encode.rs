@@ -34,14 +34,40 @@ pub(super) fn encode_all<'v, 'a: 'v>(
 }
 
 impl Amf0Encoder<'_> {
+    /// Writes one value: the values commands and metadata are made of
+    /// (numbers, short strings, booleans, null) right here, inlined into the
+    /// caller; the rest in [`Self::complex_value`]. (The encoder is mostly
+    /// call overhead otherwise: the recursive function's prologue and
+    /// epilogue cost more than writing a short string.)
+    #[inline(always)]
     fn value(&mut self, value: &Value<'_>) -> Result<(), EncodeError> {
+        match value {
+            Value::Number(n) => self.number(marker::NUMBER, *n),
+            Value::String(s) => {
+                let Ok(len) = u16::try_from(s.len()) else {
+                    return self.complex_value(value);
+                };
+                let [hi, lo] = len.to_be_bytes();
+                self.out.extend_from_slice(&[marker::STRING, hi, lo]);
+                self.out.extend_from_slice(s.as_bytes());
+            }
+            Value::Boolean(b) => self.out.extend_from_slice(&[marker::BOOLEAN, u8::from(*b)]),
+            Value::Null => self.out.push(marker::NULL),
+            other => return self.complex_value(other),
+        }
+        Ok(())
+    }
+
+    /// Every value, written out of line (long strings, objects, arrays, ...).
+    #[inline(never)]
+    fn complex_value(&mut self, value: &Value<'_>) -> Result<(), EncodeError> {
         match value {
             Value::Number(n) => self.number(marker::NUMBER, *n),
             Value::Boolean(b) => self.out.extend_from_slice(&[marker::BOOLEAN, u8::from(*b)]),
             Value::String(s) => match u16::try_from(s.len()) {
                 Ok(len) => {
-                    self.out.push(marker::STRING);
-                    self.out.extend_from_slice(&len.to_be_bytes());
+                    let [hi, lo] = len.to_be_bytes();
+                    self.out.extend_from_slice(&[marker::STRING, hi, lo]);
                     self.out.extend_from_slice(s.as_bytes());
                 }
                 Err(_) => self.long_str(marker::LONG_STRING, s)?,
@@ -95,9 +121,11 @@ impl Amf0Encoder<'_> {
         Ok(())
     }
 
+    #[inline(always)]
     fn number(&mut self, marker: u8, n: f64) {
-        self.out.push(marker);
-        self.out.extend_from_slice(&n.to_be_bytes());
+        let [a, b, c, d, e, f, g, h] = n.to_be_bytes();
+        self.out
+            .extend_from_slice(&[marker, a, b, c, d, e, f, g, h]);
     }
 
     fn u32_len(&mut self, len: usize) -> Result<(), EncodeError> {
@@ -117,6 +145,7 @@ impl Amf0Encoder<'_> {
     }
 
     /// A key or class name: u16 length and UTF-8.
+    #[inline(always)]
     fn key(&mut self, key: &AmfString<'_>) -> Result<(), EncodeError> {
         let len = u16::try_from(key.len()).map_err(|_| EncodeError::TooLong {
             len: key.len(),
