@@ -19,9 +19,14 @@
 //!   `DuplexConnection::new` (heap bytes plus the struct itself).
 //!
 //! Both sides are checked to deliver (or transmit) every packet before
-//! they are timed; building and dropping the connections and the input
-//! packets is outside the timing. The counting allocator costs both sides the same
-//! relaxed atomic add per allocation.
+//! they are timed. The two data paths run twice: `shared_buffer` (every
+//! payload references one buffer: the connection's own cost) and
+//! `own_buffers` (a buffer per packet, as from a socket or an encoder: adds
+//! the allocator work each side causes, e.g. freeing what the peer
+//! acknowledged). Building the connections and inputs, and dropping the
+//! connections and the delivered payloads, is outside the timing. The
+//! counting allocator costs both sides the same relaxed atomic add per
+//! allocation.
 #![allow(missing_docs)]
 
 #[path = "../../srt-proto/tests/connection_support/mod.rs"]
@@ -99,8 +104,35 @@ const LATENCY: Duration = Duration::from_millis(120);
 const ACK_EVERY: u64 = 100;
 const OUR_ISN: u32 = 1;
 
-fn payload() -> Bytes {
-    Bytes::from(vec![0x5a; PAYLOAD])
+/// Where the payloads live.
+#[derive(Clone, Copy)]
+enum Buffers {
+    /// One buffer all packets reference: what the connection itself costs.
+    Shared,
+    /// A buffer per packet, as from a socket or an encoder: adds the
+    /// allocator work the connection causes (a payload clone that promotes
+    /// a `Vec`-backed `Bytes`, freeing what the peer acknowledged).
+    Own,
+}
+
+impl Buffers {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Shared => "shared_buffer",
+            Self::Own => "own_buffers",
+        }
+    }
+}
+
+/// `PACKETS` payloads of `PAYLOAD` bytes.
+fn payloads(buffers: Buffers) -> Vec<Bytes> {
+    let one = Bytes::from(vec![0x5a; PAYLOAD]);
+    (0..PACKETS)
+        .map(|_| match buffers {
+            Buffers::Shared => one.clone(),
+            Buffers::Own => Bytes::from(vec![0x5a; PAYLOAD]),
+        })
+        .collect()
 }
 
 fn at(i: u64) -> Duration {
@@ -120,7 +152,7 @@ fn our_pair() -> (Connection, Connection) {
     (Connection::new(pa, [1; 32]), Connection::new(pb, [2; 32]))
 }
 
-fn our_data(i: u64, payload: &Bytes) -> Packet {
+fn our_data(i: u64, payload: Bytes) -> Packet {
     Packet::Data(DataPacket {
         seq: SeqNumber::new(OUR_ISN).wrapping_add(i as u32),
         position: PacketPosition::from_bits(3),
@@ -130,13 +162,14 @@ fn our_data(i: u64, payload: &Bytes) -> Packet {
         msg_number: MsgNumber::new(i as u32 + 1),
         timestamp: Timestamp::new(at(i).as_micros() as u32),
         dst_socket_id: 0x2222,
-        payload: payload.clone(),
+        payload,
     })
 }
 
 /// Feeds the packets in order, each at its time, with the due timer work;
-/// returns (messages delivered, control packets sent).
-fn our_receive(b: &mut Connection, packets: Vec<Packet>) -> (u64, u64) {
+/// returns (messages delivered, control packets sent) and hands the
+/// delivered payloads back in `out` (dropped outside the timing).
+fn our_receive(b: &mut Connection, packets: Vec<Packet>, out: &mut Vec<Bytes>) -> (u64, u64) {
     let mut delivered = 0;
     let mut control = 0;
     let mut drain = |b: &mut Connection, now: Instant| {
@@ -146,7 +179,7 @@ fn our_receive(b: &mut Connection, packets: Vec<Packet>) -> (u64, u64) {
         }
         while let Some(e) = b.poll_event() {
             if let ConnectionEvent::Message { data, .. } = e {
-                black_box(data);
+                out.push(data);
                 delivered += 1;
             }
         }
@@ -190,7 +223,7 @@ fn our_ack(number: u32, ack_seq: SeqNumber, now: Instant) -> Packet {
 
 /// Sends the messages, takes the data packets out, ACKs every 10 ms;
 /// returns the data packets transmitted.
-fn our_send(a: &mut Connection, payload: &Bytes) -> u64 {
+fn our_send(a: &mut Connection, messages: Vec<Bytes>) -> u64 {
     let mut sent = 0u64;
     let mut last_seq = SeqNumber::new(OUR_ISN);
     let mut drain = |a: &mut Connection, now: Instant| {
@@ -204,14 +237,12 @@ fn our_send(a: &mut Connection, payload: &Bytes) -> u64 {
         (sent, last_seq)
     };
     let mut now = Instant::ZERO;
-    for i in 0..PACKETS {
+    for (i, message) in (0..PACKETS).zip(messages) {
         now = Instant::ZERO + at(i);
         if a.next_timeout().is_some_and(|t| t <= now) {
             a.handle_timeout(now);
         }
-        if a.send(payload.clone(), SendOptions::default(), now)
-            .is_err()
-        {
+        if a.send(message, SendOptions::default(), now).is_err() {
             break;
         }
         let (_, last) = drain(a, now);
@@ -265,7 +296,7 @@ fn their_connection(start: std::time::Instant) -> DuplexConnection {
     })
 }
 
-fn their_data(i: u64, payload: &Bytes) -> TheirPacket {
+fn their_data(i: u64, payload: Bytes) -> TheirPacket {
     TheirPacket::Data(TheirData {
         seq_number: TheirSeq::new_truncate(i as u32),
         message_loc: PacketLocation::ONLY,
@@ -275,13 +306,15 @@ fn their_data(i: u64, payload: &Bytes) -> TheirPacket {
         message_number: TheirMsg::new_truncate(i as u32 + 1),
         timestamp: TimeStamp::from_micros(at(i).as_micros() as u32),
         dest_sockid: SocketId(0x2222),
-        payload: payload.clone(),
+        payload,
     })
 }
 
 /// What a run of theirs produced.
 #[derive(Default)]
 struct Counts {
+    /// The payloads delivered (dropped outside the timing).
+    out: Vec<Bytes>,
     delivered: u64,
     data: u64,
     control: u64,
@@ -300,8 +333,8 @@ fn their_step(
     loop {
         match c.handle_input(now, input) {
             Action::WaitForData(_) | Action::Close => return last,
-            Action::ReleaseData(d) => {
-                black_box(d);
+            Action::ReleaseData((_, data)) => {
+                n.out.push(data);
                 n.delivered += 1;
             }
             Action::SendPacket((p, _)) => {
@@ -325,8 +358,12 @@ fn their_receive(
     c: &mut DuplexConnection,
     start: std::time::Instant,
     packets: Vec<TheirPacket>,
+    out: &mut Vec<Bytes>,
 ) -> (u64, u64) {
-    let mut n = Counts::default();
+    let mut n = Counts {
+        out: core::mem::take(out),
+        ..Counts::default()
+    };
     let mut now = start;
     for (i, p) in packets.into_iter().enumerate() {
         now = start + at(i as u64);
@@ -340,6 +377,7 @@ fn their_receive(
         now += Duration::from_millis(1);
         their_step(c, now, TheirInput::Timer, &mut n);
     }
+    *out = n.out;
     (n.delivered, n.control)
 }
 
@@ -361,13 +399,13 @@ fn their_ack(number: u32, seq: TheirSeq, now_ts: u32) -> TheirPacket {
     })
 }
 
-fn their_send(c: &mut DuplexConnection, start: std::time::Instant, payload: &Bytes) -> u64 {
+fn their_send(c: &mut DuplexConnection, start: std::time::Instant, messages: Vec<Bytes>) -> u64 {
     let mut n = Counts::default();
     let mut last = TheirSeq::new_truncate(0);
     let mut now = start;
-    for i in 0..PACKETS {
+    for (i, message) in (0..PACKETS).zip(messages) {
         now = start + at(i);
-        let input = TheirInput::Data(Some((now, payload.clone())));
+        let input = TheirInput::Data(Some((now, message)));
         if let Some(s) = their_step(c, now, input, &mut n) {
             last = s;
         }
@@ -394,41 +432,57 @@ fn their_send(c: &mut DuplexConnection, start: std::time::Instant, payload: &Byt
 // ---------------------------------------------------------------------------
 // Benches.
 
-fn receiver_in_order(c: &mut Criterion) {
-    let payload = payload();
+fn receiver_in_order(c: &mut Criterion, buffers: Buffers) {
     // Both deliver everything, or the comparison means nothing.
     let (_, mut b) = our_pair();
+    let mut out = Vec::with_capacity(PACKETS as usize);
     let (ours, our_control) = our_receive(
         &mut b,
-        (0..PACKETS).map(|i| our_data(i, &payload)).collect(),
+        (0..PACKETS)
+            .zip(payloads(buffers))
+            .map(|(i, p)| our_data(i, p))
+            .collect(),
+        &mut out,
     );
     assert_eq!(ours, PACKETS, "ours delivered {ours} of {PACKETS}");
+    assert!(out.iter().all(|d| d.len() == PAYLOAD));
     let start = std::time::Instant::now();
     let mut t = their_connection(start);
+    let mut out = Vec::with_capacity(PACKETS as usize);
     let (theirs, their_control) = their_receive(
         &mut t,
         start,
-        (0..PACKETS).map(|i| their_data(i, &payload)).collect(),
+        (0..PACKETS)
+            .zip(payloads(buffers))
+            .map(|(i, p)| their_data(i, p))
+            .collect(),
+        &mut out,
     );
     assert_eq!(
         theirs, PACKETS,
         "srt-protocol delivered {theirs} of {PACKETS}"
     );
+    assert!(out.iter().all(|d| d.len() == PAYLOAD));
     println!(
         "srt_connection/receiver_in_order: control packets sent while receiving {PACKETS}: \
          srt-proto {our_control}, srt-protocol-0.4 {their_control}"
     );
 
-    let mut g = c.benchmark_group("srt_connection/receiver_in_order_1316B");
+    let mut g = c.benchmark_group(format!(
+        "srt_connection/receiver_in_order_1316B_{}",
+        buffers.name()
+    ));
     g.throughput(Throughput::Elements(PACKETS));
     g.bench_function("srt-proto", |bench| {
         bench.iter_batched(
             || {
-                let (_, b) = our_pair();
-                let packets: Vec<_> = (0..PACKETS).map(|i| our_data(i, &payload)).collect();
-                (b, packets)
+                let packets: Vec<_> = (0..PACKETS)
+                    .zip(payloads(buffers))
+                    .map(|(i, p)| our_data(i, p))
+                    .collect();
+                (our_pair().1, packets, Vec::with_capacity(PACKETS as usize))
             },
-            |(mut b, packets)| (our_receive(&mut b, packets), b),
+            |(mut b, packets, mut out)| (our_receive(&mut b, packets, &mut out), b, out),
             BatchSize::LargeInput,
         )
     });
@@ -436,35 +490,40 @@ fn receiver_in_order(c: &mut Criterion) {
         bench.iter_batched(
             || {
                 let start = std::time::Instant::now();
-                let packets: Vec<_> = (0..PACKETS).map(|i| their_data(i, &payload)).collect();
-                (their_connection(start), start, packets)
+                let packets: Vec<_> = (0..PACKETS)
+                    .zip(payloads(buffers))
+                    .map(|(i, p)| their_data(i, p))
+                    .collect();
+                let out = Vec::with_capacity(PACKETS as usize);
+                (their_connection(start), start, packets, out)
             },
-            |(mut t, start, packets)| (their_receive(&mut t, start, packets), t),
+            |(mut t, start, packets, mut out)| {
+                (their_receive(&mut t, start, packets, &mut out), t, out)
+            },
             BatchSize::LargeInput,
         )
     });
     g.finish();
 }
 
-fn sender(c: &mut Criterion) {
-    let payload = payload();
+fn sender(c: &mut Criterion, buffers: Buffers) {
     let (mut a, _) = our_pair();
-    let ours = our_send(&mut a, &payload);
+    let ours = our_send(&mut a, payloads(buffers));
     assert_eq!(ours, PACKETS, "ours transmitted {ours} of {PACKETS}");
     let start = std::time::Instant::now();
     let mut t = their_connection(start);
-    let theirs = their_send(&mut t, start, &payload);
+    let theirs = their_send(&mut t, start, payloads(buffers));
     assert_eq!(
         theirs, PACKETS,
         "srt-protocol transmitted {theirs} of {PACKETS}"
     );
 
-    let mut g = c.benchmark_group("srt_connection/sender_1316B");
+    let mut g = c.benchmark_group(format!("srt_connection/sender_1316B_{}", buffers.name()));
     g.throughput(Throughput::Elements(PACKETS));
     g.bench_function("srt-proto", |bench| {
         bench.iter_batched(
-            || our_pair().0,
-            |mut a| (our_send(&mut a, &payload), a),
+            || (our_pair().0, payloads(buffers)),
+            |(mut a, messages)| (our_send(&mut a, messages), a),
             BatchSize::LargeInput,
         )
     });
@@ -472,9 +531,9 @@ fn sender(c: &mut Criterion) {
         bench.iter_batched(
             || {
                 let start = std::time::Instant::now();
-                (their_connection(start), start)
+                (their_connection(start), start, payloads(buffers))
             },
-            |(mut t, start)| (their_send(&mut t, start, &payload), t),
+            |(mut t, start, messages)| (their_send(&mut t, start, messages), t),
             BatchSize::LargeInput,
         )
     });
@@ -526,7 +585,14 @@ fn memory() {
     );
 }
 
-criterion_group!(benches, receiver_in_order, sender, live_sim);
+fn data_paths(c: &mut Criterion) {
+    for buffers in [Buffers::Shared, Buffers::Own] {
+        receiver_in_order(c, buffers);
+        sender(c, buffers);
+    }
+}
+
+criterion_group!(benches, data_paths, live_sim);
 
 fn main() {
     memory();
