@@ -336,3 +336,49 @@ fn rendezvous_with_libsrt_connects_both_sides() {
         d.events
     );
 }
+
+#[test]
+fn encrypted_rendezvous_with_libsrt_connects_with_keys() {
+    if !libsrt_available() {
+        return;
+    }
+    let mut d = Driver::new(5);
+    let libsrt_port = free_port();
+    let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let _libsrt = Libsrt::start(
+        &format!(
+            "srt://{}?mode=rendezvous&port={libsrt_port}&passphrase=interop-passphrase",
+            d.addr()
+        ),
+        &format!("udp://{}", sink.local_addr().unwrap()),
+    );
+    let remote: SocketAddr = format!("127.0.0.1:{libsrt_port}").parse().unwrap();
+    d.input(Input::Rendezvous {
+        remote,
+        config: Box::new(
+            HandshakeConfig::default()
+                .with_passphrase(Passphrase::new(b"interop-passphrase").unwrap()),
+        ),
+    });
+    d.run(Duration::from_secs(5), |e| {
+        e.iter().any(|e| {
+            matches!(
+                e,
+                Event::Connected { .. } | Event::Rejected { .. } | Event::Failed { .. }
+            )
+        })
+    });
+    let encrypted = d
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Connected { params, .. } if params.crypto.is_some()));
+    assert!(encrypted, "{:?}", d.events);
+    // libsrt is connected too: it keeps the connection (no SHUTDOWN, no
+    // rejection) and answers our keepalives.
+    d.run(Duration::from_millis(1500), |_| false);
+    assert!(
+        !d.events.iter().any(|e| matches!(e, Event::Closed { .. })),
+        "{:?}",
+        d.events
+    );
+}
