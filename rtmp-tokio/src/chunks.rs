@@ -34,6 +34,18 @@ pub(crate) struct Encoded {
     len: usize,
 }
 
+impl Encoded {
+    /// Alternating header and payload slices, in wire order.
+    pub(crate) fn parts(&self) -> &[Bytes] {
+        &self.parts
+    }
+
+    /// Bytes on the wire.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
 /// The chunk encoding a frame keeps for the players that share it.
 #[derive(Debug, Default)]
 pub(crate) struct ChunkCache(OnceLock<Option<Encoded>>);
@@ -70,6 +82,28 @@ impl ChunkCache {
                 None => None,
             },
         }
+    }
+
+    /// The shared encoding, if it is the one for `chunk_size` and
+    /// `stream_id` (made now if no player asked before). A player queues
+    /// the frame itself then, not clones of its parts: cloning a `Bytes`
+    /// is an atomic increment on a counter every player shares.
+    pub(crate) fn shared(
+        &self,
+        frame: (MediaKind, u32, &Bytes),
+        chunk_size: u32,
+        stream_id: u32,
+    ) -> Option<&Encoded> {
+        let (kind, timestamp, body) = frame;
+        self.0
+            .get_or_init(|| encode(kind, timestamp, body, chunk_size, stream_id))
+            .as_ref()
+            .filter(|e| e.chunk_size == chunk_size && e.stream_id == stream_id)
+    }
+
+    /// The shared encoding, once made.
+    pub(crate) fn encoded(&self) -> Option<&Encoded> {
+        self.0.get().and_then(Option::as_ref)
     }
 
     #[cfg(test)]

@@ -19,7 +19,7 @@ use crate::handler::{
     ConnectRequest, DisconnectReason, MediaFrame, MediaMode, PublishDecision, PublishObserver,
     Role, SessionId, SessionSummary, StreamRequest,
 };
-use crate::registry::{Channel, Relay};
+use crate::registry::{Channel, Relay, SharedFrame};
 use crate::server::Shared;
 use crate::stats::SessionStats;
 use crate::util::{Xorshift, proto_now};
@@ -53,6 +53,13 @@ struct Conn {
     session: ServerSession,
     tcp: TcpStream,
     outputs: Vec<ServerOutput>,
+    /// The batch `drain` works through (kept for its capacity).
+    batch: Vec<ServerOutput>,
+    /// Bytes waiting for one vectored write (kept for its capacity).
+    pending: Vec<Piece>,
+    /// Relayed frames may go straight to `pending` (set while the feed is
+    /// read, when no session output waits in `outputs`).
+    relay_direct: bool,
     app: Option<String>,
     last_stream: Option<(Role, String)>,
     part: Part,
@@ -82,6 +89,9 @@ pub(crate) async fn serve_connection(
         session,
         tcp,
         outputs: Vec::new(),
+        batch: Vec::new(),
+        pending: Vec::new(),
+        relay_direct: false,
         app: None,
         last_stream: None,
         part: Part::None,
@@ -111,6 +121,14 @@ impl Conn {
         let mut buf = vec![0u8; self.shared.options.read_buffer.max(1024)];
         let mut shutdown = self.shared.shutdown.clone();
         let started = std::time::Instant::now();
+        // The stop signal and the timer live across iterations: making them
+        // anew on every wake-up (a player wakes once per relayed frame) would
+        // register with the watch channel and the timer wheel every time.
+        let stop = crate::util::stopped(&mut shutdown);
+        tokio::pin!(stop);
+        let mut stop_seen = false;
+        let sleep = tokio::time::sleep_until(started.into());
+        tokio::pin!(sleep);
         // The session's first output (nothing for a server) and any later ones.
         self.session.poll_outputs_into(&mut self.outputs);
         loop {
@@ -123,15 +141,26 @@ impl Conn {
             } else {
                 (started + opts.handshake_timeout).min(self.last_activity + opts.idle_timeout)
             };
-            let wake = self.session.next_timeout().map(|t| {
-                let delta = t.as_micros().saturating_sub(self.now().as_micros());
-                std::time::Instant::now() + Duration::from_micros(delta)
-            });
+            // The protocol clock counts from `origin`: no clock read here,
+            // and the same wake-up maps to the same instant every time, so
+            // the timer is only moved when the wake-up moves.
+            let wake = self
+                .session
+                .next_timeout()
+                .map(|t| self.shared.origin + Duration::from_micros(t.as_micros()));
             let timer_at = wake.map_or(deadline, |w| w.min(deadline));
+            if sleep.deadline() != timer_at.into() {
+                sleep.as_mut().reset(timer_at.into());
+            }
+            // Biased, the feed first and the stop signal last: a wake-up
+            // for a relayed frame polls the feed and nothing more (polling
+            // the socket's read readiness first cost a fifth of the relay's
+            // user time at 200 players). The socket is still read whenever
+            // the feed is empty, which a player that keeps up reaches after
+            // every batch; one that cannot keep up waits in its writes.
             tokio::select! {
-                _ = crate::util::stopped(&mut shutdown) => {
-                    self.end(DisconnectReason::Shutdown);
-                }
+                biased;
+                relay = recv_relay(&mut self.feed) => self.on_relay_result(relay),
                 read = self.tcp.read(&mut buf) => match read {
                     Ok(0) => {
                         let now = self.now();
@@ -146,8 +175,7 @@ impl Conn {
                     }
                     Err(e) => self.end(DisconnectReason::Io(e.kind())),
                 },
-                relay = recv_relay(&mut self.feed) => self.on_relay_result(relay),
-                _ = tokio::time::sleep_until(timer_at.into()) => {
+                _ = &mut sleep => {
                     let now_std = std::time::Instant::now();
                     if now_std >= deadline {
                         self.end(if self.connected {
@@ -159,6 +187,10 @@ impl Conn {
                         let now = self.now();
                         self.session.handle_input_into(Input::Timeout, now, &mut self.outputs);
                     }
+                }
+                _ = &mut stop, if !stop_seen => {
+                    stop_seen = true;
+                    self.end(DisconnectReason::Shutdown);
                 }
             }
         }
@@ -174,20 +206,29 @@ impl Conn {
     /// Writes and handles every output until none is left. Returns `false`
     /// once the session is over (closed and flushed, or the socket failed).
     async fn drain(&mut self) -> bool {
-        while !self.outputs.is_empty() {
-            let mut pending = Vec::new();
-            for output in std::mem::take(&mut self.outputs) {
+        // Relayed frames may already wait in `pending`, ahead of any output.
+        while !self.outputs.is_empty() || !self.pending.is_empty() {
+            // Events may queue more outputs: they go to `self.outputs` for
+            // the next round while this one works through `batch`.
+            let mut batch = std::mem::take(&mut self.batch);
+            std::mem::swap(&mut batch, &mut self.outputs);
+            let mut ok = true;
+            for output in batch.drain(..) {
+                if !ok {
+                    continue;
+                }
                 match output {
-                    Output::Transmit(bytes) => pending.push(bytes),
+                    Output::Transmit(bytes) => self.pending.push(Piece::Bytes(bytes)),
                     Output::Event(event) => {
-                        if !self.write_all(&mut pending).await {
-                            return false;
+                        ok = self.write_pending().await;
+                        if ok {
+                            self.on_event(event);
                         }
-                        self.on_event(event);
                     }
                 }
             }
-            if !self.write_all(&mut pending).await {
+            self.batch = batch;
+            if !ok || !self.write_pending().await {
                 return false;
             }
             self.session.poll_outputs_into(&mut self.outputs);
@@ -195,10 +236,38 @@ impl Conn {
         !self.session.is_closed()
     }
 
-    async fn write_all(&mut self, pending: &mut Vec<Bytes>) -> bool {
+    /// Writes `self.pending` (and empties it); `false` if the connection is over.
+    async fn write_pending(&mut self) -> bool {
+        let mut pending = std::mem::take(&mut self.pending);
+        let ok = self.write_all(&mut pending).await;
+        pending.clear();
+        self.pending = pending;
+        ok
+    }
+
+    async fn write_all(&mut self, pending: &mut [Piece]) -> bool {
         if pending.is_empty() {
             return true;
         }
+        let total: usize = pending.iter().map(Piece::remaining).sum();
+        // Nearly always the socket takes it all at once: no timer, no
+        // shutdown watch, no future for that.
+        let mut first = 0;
+        match write_now(&self.tcp, pending, &mut first) {
+            Ok(true) => {
+                self.stats.bytes_sent += total as u64;
+                return true;
+            }
+            Ok(false) => {}
+            Err(e) => {
+                self.reason.get_or_insert(DisconnectReason::Io(e.kind()));
+                return false;
+            }
+        }
+        let pending = match pending.get_mut(first..) {
+            Some(rest) => rest,
+            None => return true,
+        };
         let mut shutdown = self.shared.shutdown.clone();
         // Once the server stops, a write gets a second at most: a stalled
         // peer must not hold the shutdown up.
@@ -208,7 +277,6 @@ impl Conn {
         } else {
             self.shared.options.write_timeout
         };
-        let total: usize = pending.iter().map(Bytes::len).sum();
         let write = tokio::time::timeout(timeout, write_vectored_all(&mut self.tcp, pending));
         let result = tokio::select! {
             r = write => r,
@@ -217,7 +285,6 @@ impl Conn {
                 return false;
             }
         };
-        pending.clear();
         match result {
             Ok(Ok(())) => {
                 self.stats.bytes_sent += total as u64;
@@ -437,6 +504,8 @@ impl Conn {
     }
 
     fn on_relay_result(&mut self, first: Result<Relay, RecvError>) {
+        // `drain` left nothing in `outputs`: frames may skip that queue.
+        self.relay_direct = self.outputs.is_empty();
         let mut next = Some(first);
         let mut taken = 0;
         while let Some(result) = next.take() {
@@ -445,7 +514,7 @@ impl Conn {
                 Err(RecvError::Lagged(n)) => self.lost(n),
                 Err(RecvError::Closed) => {
                     self.feed = None;
-                    return;
+                    break;
                 }
             }
             taken += 1;
@@ -457,6 +526,7 @@ impl Conn {
                 };
             }
         }
+        self.relay_direct = false;
         self.session.poll_outputs_into(&mut self.outputs);
     }
 
@@ -499,13 +569,36 @@ impl Conn {
                 let chunk_size = self.session.chunk_size();
                 // What the session queued goes first, then the chunks.
                 self.session.poll_outputs_into(&mut self.outputs);
-                let appended = frame.chunks.append(
-                    (frame.kind, frame.timestamp, &frame.body),
-                    chunk_size,
-                    stream.0,
-                    &mut self.outputs,
-                    Output::Transmit,
-                );
+                let key = (frame.kind, frame.timestamp, &frame.body);
+                let direct = self.relay_direct
+                    && self
+                        .outputs
+                        .iter()
+                        .all(|o| matches!(o, Output::Transmit(_)));
+                let shared_len = direct
+                    .then(|| frame.chunks.shared(key, chunk_size, stream.0))
+                    .flatten()
+                    .map(|e| e.len());
+                let appended = match shared_len {
+                    Some(len) => {
+                        for output in self.outputs.drain(..) {
+                            if let Output::Transmit(bytes) = output {
+                                self.pending.push(Piece::Bytes(bytes));
+                            }
+                        }
+                        let kind = frame.kind;
+                        self.pending.push(Piece::Frame { frame, skip: 0 });
+                        let _ = self.session.sent_prechunked_media(stream, kind, len);
+                        return;
+                    }
+                    None => frame.chunks.append(
+                        key,
+                        chunk_size,
+                        stream.0,
+                        &mut self.outputs,
+                        Output::Transmit,
+                    ),
+                };
                 match appended {
                     Some(bytes) => self
                         .session
@@ -566,25 +659,124 @@ impl Conn {
 /// fit on the stack).
 const MAX_IOV: usize = 128;
 
-/// Writes every buffer, in order, with as few vectored writes as the
-/// socket allows.
-async fn write_vectored_all(tcp: &mut TcpStream, bufs: &mut [Bytes]) -> std::io::Result<()> {
+/// Something to write: bytes of the session, or a relayed frame's shared
+/// chunks (written straight from the frame, so queueing it for a player
+/// costs one reference, not one per chunk part).
+enum Piece {
+    Bytes(Bytes),
+    Frame {
+        frame: Arc<SharedFrame>,
+        /// Bytes of it already written.
+        skip: usize,
+    },
+}
+
+impl Piece {
+    fn remaining(&self) -> usize {
+        match self {
+            Piece::Bytes(b) => b.len(),
+            Piece::Frame { frame, skip } => frame
+                .chunks
+                .encoded()
+                .map_or(0, |e| e.len().saturating_sub(*skip)),
+        }
+    }
+}
+
+/// Skips the written and empty pieces from `first` on, then fills `slices`
+/// with what comes next; answers how many slices.
+fn gather<'b>(
+    pieces: &'b [Piece],
+    first: &mut usize,
+    slices: &mut [std::io::IoSlice<'b>; MAX_IOV],
+) -> usize {
+    // Skip empty pieces (a zero-length write would look like a failure).
+    while pieces.get(*first).is_some_and(|p| p.remaining() == 0) {
+        *first += 1;
+    }
+    let mut slots = slices.iter_mut();
+    let mut count = 0;
+    for piece in pieces.iter().skip(*first) {
+        match piece {
+            Piece::Bytes(b) => {
+                let Some(slot) = slots.next() else { break };
+                *slot = std::io::IoSlice::new(b);
+                count += 1;
+            }
+            Piece::Frame { frame, skip } => {
+                let parts = frame.chunks.encoded().map_or(&[][..], |e| e.parts());
+                let mut skip = *skip;
+                for part in parts {
+                    if skip >= part.len() {
+                        skip -= part.len();
+                        continue;
+                    }
+                    let Some(slot) = slots.next() else {
+                        return count;
+                    };
+                    *slot = std::io::IoSlice::new(part.get(skip..).unwrap_or_default());
+                    skip = 0;
+                    count += 1;
+                }
+            }
+        }
+    }
+    count
+}
+
+/// Drops the first `n` bytes written from `pieces[first..]`, moving `first`.
+fn advance(pieces: &mut [Piece], first: &mut usize, mut n: usize) {
     use bytes::Buf;
+    while n > 0 {
+        let Some(piece) = pieces.get_mut(*first) else {
+            break;
+        };
+        let remaining = piece.remaining();
+        if n >= remaining {
+            n -= remaining;
+            *first += 1;
+            continue;
+        }
+        match piece {
+            Piece::Bytes(b) => b.advance(n),
+            Piece::Frame { skip, .. } => *skip += n,
+        }
+        n = 0;
+    }
+}
+
+/// Writes what the socket takes without waiting: `true` once everything
+/// is written, `false` when the socket is full (`first` and the pieces
+/// say what is left).
+fn write_now(tcp: &TcpStream, pieces: &mut [Piece], first: &mut usize) -> std::io::Result<bool> {
+    loop {
+        let n = {
+            let mut slices = [std::io::IoSlice::new(&[]); MAX_IOV];
+            let count = gather(pieces, first, &mut slices);
+            if count == 0 {
+                return Ok(true);
+            }
+            match tcp.try_write_vectored(slices.get(..count).unwrap_or_default()) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) => return Err(e),
+            }
+        };
+        advance(pieces, first, n);
+    }
+}
+
+/// Writes every piece, in order, with as few vectored writes as the
+/// socket allows.
+async fn write_vectored_all(tcp: &mut TcpStream, pieces: &mut [Piece]) -> std::io::Result<()> {
     let mut first = 0;
     loop {
-        // Skip empty buffers (a zero-length write would look like a failure).
-        while bufs.get(first).is_some_and(Bytes::is_empty) {
-            first += 1;
-        }
-        if first >= bufs.len() {
-            return Ok(());
-        }
-        let mut n = {
+        let n = {
             let mut slices = [std::io::IoSlice::new(&[]); MAX_IOV];
-            let mut count = 0;
-            for (slot, buf) in slices.iter_mut().zip(bufs.iter().skip(first)) {
-                *slot = std::io::IoSlice::new(buf);
-                count += 1;
+            let count = gather(pieces, &mut first, &mut slices);
+            if count == 0 {
+                return Ok(());
             }
             tcp.write_vectored(slices.get(..count).unwrap_or_default())
                 .await?
@@ -592,17 +784,101 @@ async fn write_vectored_all(tcp: &mut TcpStream, bufs: &mut [Bytes]) -> std::io:
         if n == 0 {
             return Err(std::io::ErrorKind::WriteZero.into());
         }
-        while n > 0 {
-            let Some(buf) = bufs.get_mut(first) else {
-                break;
-            };
-            if n >= buf.len() {
-                n -= buf.len();
-                first += 1;
-            } else {
-                buf.advance(n);
-                n = 0;
+        advance(pieces, &mut first, n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chunks::ChunkCache;
+
+    fn shared_frame(len: usize) -> Arc<SharedFrame> {
+        let body = Bytes::from((0..len).map(|i| i as u8).collect::<Vec<_>>());
+        let frame = SharedFrame {
+            kind: MediaKind::Video,
+            timestamp: 40,
+            body,
+            header: false,
+            key: true,
+            has_video: true,
+            chunks: ChunkCache::default(),
+        };
+        assert!(
+            frame
+                .chunks
+                .shared((frame.kind, frame.timestamp, &frame.body), 128, 1)
+                .is_some()
+        );
+        Arc::new(frame)
+    }
+
+    fn wire(pieces: &[Piece]) -> Vec<u8> {
+        let mut first = 0;
+        let mut slices = [std::io::IoSlice::new(&[]); MAX_IOV];
+        let count = gather(pieces, &mut first, &mut slices);
+        slices[..count]
+            .iter()
+            .flat_map(|s| s.iter().copied())
+            .collect()
+    }
+
+    /// Writes of `step` bytes at a time, as a socket that takes only part
+    /// of each `writev` would: every byte goes out once, in order.
+    #[test]
+    fn partial_writes_of_shared_frames_resume_where_they_stopped() {
+        let frame = shared_frame(1000);
+        let pieces = || {
+            vec![
+                Piece::Bytes(Bytes::from_static(b"before")),
+                Piece::Frame {
+                    frame: frame.clone(),
+                    skip: 0,
+                },
+                Piece::Bytes(Bytes::new()),
+                Piece::Frame {
+                    frame: frame.clone(),
+                    skip: 0,
+                },
+                Piece::Bytes(Bytes::from_static(b"after")),
+            ]
+        };
+        let expected = wire(&pieces());
+        let encoded = frame.chunks.encoded().unwrap();
+        assert_eq!(expected.len(), 6 + 2 * encoded.len() + 5);
+        for step in [1, 7, 12, 128, 129, 500, 4096] {
+            let mut pieces = pieces();
+            let mut first = 0;
+            let mut written = Vec::new();
+            loop {
+                let mut slices = [std::io::IoSlice::new(&[]); MAX_IOV];
+                let count = gather(&pieces, &mut first, &mut slices);
+                if count == 0 {
+                    break;
+                }
+                let all: Vec<u8> = slices[..count]
+                    .iter()
+                    .flat_map(|s| s.iter().copied())
+                    .collect();
+                let n = step.min(all.len());
+                written.extend_from_slice(&all[..n]);
+                advance(&mut pieces, &mut first, n);
             }
+            assert_eq!(written, expected, "{step} bytes per write");
         }
+    }
+
+    #[test]
+    fn a_frame_with_more_parts_than_one_writev_takes_is_written_over_several() {
+        // 300 chunks at 128 bytes: 600 parts, more than MAX_IOV.
+        let frame = shared_frame(300 * 128);
+        let mut pieces = vec![Piece::Frame { frame, skip: 0 }];
+        let mut first = 0;
+        let mut slices = [std::io::IoSlice::new(&[]); MAX_IOV];
+        assert_eq!(gather(&pieces, &mut first, &mut slices), MAX_IOV);
+        let n: usize = slices.iter().map(|s| s.len()).sum();
+        advance(&mut pieces, &mut first, n);
+        assert_eq!(first, 0);
+        assert!(pieces[0].remaining() > 0);
     }
 }
