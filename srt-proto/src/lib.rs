@@ -105,6 +105,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! The example `srt-proto/examples/blocking_loop.rs`
+//! (`cargo run -p srt-proto --example blocking_loop`) is the same loop on
+//! real sockets: a caller and a listener, each a thread with a blocking
+//! `std::net::UdpSocket` whose read timeout comes from `next_timeout()`,
+//! and no async runtime: the model for embedding the core in your own
+//! event loop.
+//!
 //! # Panics
 //! Nothing in this crate panics on input from the network.
 #![no_std]
