@@ -233,6 +233,12 @@ impl Conn {
             }
             self.session.poll_outputs_into(&mut self.outputs);
         }
+        // A player's start (metadata, headers, the whole cached GOP) fills
+        // these with hundreds of entries once; keeping that for every
+        // player would cost more memory than nginx-rtmp's whole connection.
+        release_if_large(&mut self.batch);
+        release_if_large(&mut self.outputs);
+        release_if_large(&mut self.pending);
         !self.session.is_closed()
     }
 
@@ -658,6 +664,17 @@ impl Conn {
 /// Slices handed to one `writev` at most (Linux allows 1024; this many
 /// fit on the stack).
 const MAX_IOV: usize = 128;
+
+/// Entries a reused queue keeps room for between wake-ups (a batch of
+/// relayed frames and their session output fits).
+const RETAINED_QUEUE: usize = 2 * PLAYER_BATCH;
+
+/// Frees an empty queue's buffer if it grew past [`RETAINED_QUEUE`].
+fn release_if_large<T>(queue: &mut Vec<T>) {
+    if queue.is_empty() && queue.capacity() > RETAINED_QUEUE {
+        *queue = Vec::new();
+    }
+}
 
 /// Something to write: bytes of the session, or a relayed frame's shared
 /// chunks (written straight from the frame, so queueing it for a player
