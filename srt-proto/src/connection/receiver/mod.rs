@@ -190,7 +190,7 @@ impl Receiver {
     }
 
     /// Handles a DATA packet.
-    pub(crate) fn on_data(&mut self, packet: DataPacket, now: Instant) {
+    pub(crate) fn on_data(&mut self, mut packet: DataPacket, now: Instant) {
         let len = packet.payload.len();
         self.counters.received.add(len);
         if packet.retransmitted {
@@ -237,7 +237,9 @@ impl Receiver {
             return;
         }
         let payload = match (packet.encryption, &self.keys) {
-            (EncryptionKeySpec::Unencrypted, _) => packet.payload.clone(),
+            // The packet is ours: move its payload instead of sharing it
+            // (a clone is two atomic operations per packet).
+            (EncryptionKeySpec::Unencrypted, _) => core::mem::take(&mut packet.payload),
             (_, Some(keys)) => match keys.decrypt_packet(&packet, &mut self.scratch) {
                 Ok(()) => Bytes::copy_from_slice(&self.scratch),
                 Err(_) => {
