@@ -1,11 +1,54 @@
-//! Tokio adapter for [`srt_proto`].
+//! Tokio adapter for [`srt_proto`]: SRT sockets and listeners.
 //!
-//! Not built yet: the socket, listener and group types arrive with the
-//! adapters work (see the README's feature table). Until then this crate only
-//! re-exports the protocol core.
+//! ```no_run
+//! use bytes::Bytes;
+//! use futures_util::{SinkExt, StreamExt};
+//! use srt_tokio::SrtSocket;
+//! use std::time::{Duration, Instant};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut listener = SrtSocket::builder()
+//!     .passphrase("correct horse battery")
+//!     .listen("127.0.0.1:4200".parse()?)
+//!     .await?;
+//! let mut caller = SrtSocket::builder()
+//!     .passphrase("correct horse battery")
+//!     .latency(Duration::from_millis(80))
+//!     .call("127.0.0.1:4200".parse()?)
+//!     .await?;
+//! let mut accepted = listener.next().await.ok_or("listener ended")??;
+//! caller.send((Instant::now(), Bytes::from_static(b"hello"))).await?;
+//! let (_src_time, message) = accepted.next().await.ok_or("closed")??;
+//! assert_eq!(message, "hello");
+//! caller.close().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Structure
+//! One task owns one `tokio::net::UdpSocket` and its [`srt_proto::Endpoint`]
+//! (many connections share it: every connection a listener accepts lives on
+//! the listener's socket); sockets and listeners talk to it over channels.
+//! The runtime appears in one module (the task: socket, timer, spawn); the
+//! builder, the handles, the channels and the mapping of
+//! `std::time::Instant` onto the protocol clock are runtime-neutral, so an
+//! adapter for another runtime replaces that one module.
+//!
+//! Not built yet: `AsyncRead`/`AsyncWrite` for stream (file) mode, socket
+//! groups, the server framework and batched datagram I/O.
 #![forbid(unsafe_code)]
 
 pub use srt_proto as proto;
 
+mod builder;
+mod clock;
+mod driver;
+mod error;
 pub mod relay;
+mod shared;
+mod socket;
 pub mod uri;
+
+pub use builder::{SrtSocketBuilder, TransType};
+pub use error::SrtError;
+pub use socket::{SrtListener, SrtSocket};

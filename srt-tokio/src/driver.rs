@@ -1,0 +1,336 @@
+//! The task that owns one UDP socket and its [`Endpoint`] (tokio).
+//!
+//! This is the only module that touches the runtime: the socket, the timer
+//! and the spawn. Everything it exchanges with [`crate::SrtSocket`] and
+//! [`crate::SrtListener`] goes through the runtime-neutral channels of
+//! [`crate::shared`], so an adapter for another runtime replaces this file
+//! only.
+
+use crate::clock::Clock;
+use crate::error::SrtError;
+use crate::shared::{Command, ConnParts, Control, Delivery, DriverHandle, Shared};
+use bytes::Bytes;
+use futures_channel::{mpsc, oneshot};
+use futures_core::Stream;
+use srt_proto::{ConnectionId, Endpoint, EndpointConfig, Event, Input, Output};
+use std::collections::HashMap;
+use std::future::poll_fn;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use tokio::net::UdpSocket;
+
+/// Commands from senders waiting for the task (backpressure for `Sink`).
+const COMMAND_QUEUE: usize = 256;
+
+/// The largest datagram we read.
+const MAX_DATAGRAM: usize = 65_536;
+
+/// Binds `local`, seeds an endpoint from the OS and starts its task.
+pub(crate) async fn spawn(
+    local: SocketAddr,
+    config: EndpointConfig,
+    queue: usize,
+) -> Result<DriverHandle, SrtError> {
+    let socket = UdpSocket::bind(local).await?;
+    let local = socket.local_addr()?;
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|_| SrtError::Random)?;
+    let clock = Clock::start();
+    let (data_tx, data_rx) = mpsc::channel(COMMAND_QUEUE);
+    let (ctl_tx, ctl_rx) = mpsc::unbounded();
+    let driver = Driver {
+        endpoint: Endpoint::new(config, seed),
+        socket,
+        clock,
+        queue,
+        data_rx: Some(data_rx),
+        ctl_rx: Some(ctl_rx),
+        conns: HashMap::new(),
+        connecting: HashMap::new(),
+        listener: None,
+        out: Vec::new(),
+    };
+    tokio::spawn(driver.run());
+    Ok(DriverHandle {
+        data: data_tx,
+        ctl: ctl_tx,
+        local,
+        clock,
+    })
+}
+
+/// A connection the application holds.
+struct Slot {
+    tx: mpsc::Sender<Delivery>,
+    shared: Arc<Shared>,
+    close_waiters: Vec<oneshot::Sender<()>>,
+}
+
+type ConnectReply = oneshot::Sender<Result<ConnParts, SrtError>>;
+
+struct Driver {
+    endpoint: Endpoint,
+    socket: UdpSocket,
+    clock: Clock,
+    queue: usize,
+    data_rx: Option<mpsc::Receiver<Command>>,
+    ctl_rx: Option<mpsc::UnboundedReceiver<Control>>,
+    conns: HashMap<ConnectionId, Slot>,
+    connecting: HashMap<ConnectionId, ConnectReply>,
+    listener: Option<mpsc::Sender<Result<ConnParts, SrtError>>>,
+    out: Vec<Output>,
+}
+
+/// What woke the task.
+enum Wake {
+    Datagram(usize, SocketAddr),
+    Command(Option<Command>),
+    Control(Option<Control>),
+    Timer,
+    SocketError,
+}
+
+async fn next_of<S: Stream + Unpin>(rx: &mut Option<S>) -> Option<S::Item> {
+    match rx {
+        Some(rx) => poll_fn(|cx| Pin::new(&mut *rx).poll_next(cx)).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Driver {
+    async fn run(mut self) {
+        let mut buf = vec![0u8; MAX_DATAGRAM];
+        loop {
+            let wake_at = self.endpoint.next_timeout().map(|t| self.clock.to_std(t));
+            let timer = async {
+                match wake_at {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let wake = tokio::select! {
+                r = self.socket.recv_from(&mut buf) => match r {
+                    Ok((len, from)) => Wake::Datagram(len, from),
+                    Err(_) => Wake::SocketError,
+                },
+                c = next_of(&mut self.data_rx) => Wake::Command(c),
+                c = next_of(&mut self.ctl_rx) => Wake::Control(c),
+                () = timer => Wake::Timer,
+            };
+            match wake {
+                Wake::Datagram(len, from) => {
+                    let data = Bytes::copy_from_slice(buf.get(..len).unwrap_or_default());
+                    self.feed(Input::Datagram { from, data });
+                }
+                Wake::Timer => self.feed(Input::Timeout),
+                // An ICMP error surfacing on the socket: the protocol's
+                // timers deal with a peer that is gone.
+                Wake::SocketError => {}
+                Wake::Command(Some(Command::Send {
+                    conn,
+                    data,
+                    options,
+                })) => {
+                    self.feed(Input::Send {
+                        conn,
+                        data,
+                        options,
+                    });
+                }
+                Wake::Command(None) => self.data_rx = None,
+                Wake::Control(Some(control)) => self.control(control),
+                Wake::Control(None) => self.ctl_rx = None,
+            }
+            self.flush().await;
+            if self.data_rx.is_none() && self.ctl_rx.is_none() && self.is_idle() {
+                return;
+            }
+        }
+    }
+
+    /// No connection, handshake or request left to serve.
+    fn is_idle(&self) -> bool {
+        let size = self.endpoint.state_size();
+        size.established + size.calling + size.rendezvous + size.pending_requests == 0
+    }
+
+    fn feed(&mut self, input: Input) {
+        let now = self.clock.now();
+        self.endpoint.handle_input_into(input, now, &mut self.out);
+    }
+
+    fn control(&mut self, control: Control) {
+        let now = self.clock.now();
+        match control {
+            Control::Connect {
+                remote,
+                config,
+                rendezvous,
+                reply,
+            } => {
+                let id = if rendezvous {
+                    self.endpoint
+                        .rendezvous(remote, *config, now, &mut self.out)
+                } else {
+                    self.endpoint.connect(remote, *config, now, &mut self.out)
+                };
+                match id {
+                    Some(id) => {
+                        self.connecting.insert(id, reply);
+                    }
+                    None => {
+                        let error = self.out.iter().find_map(|o| match o {
+                            Output::Event(Event::ConnectFailed { reason, .. }) => {
+                                Some(SrtError::Rejected {
+                                    reason: *reason,
+                                    by_peer: false,
+                                })
+                            }
+                            _ => None,
+                        });
+                        let _ = reply.send(Err(error.unwrap_or(SrtError::TaskGone)));
+                    }
+                }
+            }
+            Control::Listen {
+                config,
+                incoming,
+                reply,
+            } => {
+                self.listener = Some(incoming);
+                self.endpoint
+                    .handle_input_into(Input::Listen(config), now, &mut self.out);
+                let _ = reply.send(());
+            }
+            Control::StopListening => {
+                self.listener = None;
+                self.feed(Input::StopListening);
+            }
+            Control::Close { conn, reply } => {
+                match (self.conns.get_mut(&conn), reply) {
+                    (Some(slot), Some(reply)) => slot.close_waiters.push(reply),
+                    (None, Some(reply)) => {
+                        let _ = reply.send(());
+                    }
+                    _ => {}
+                }
+                self.feed(Input::Close { conn });
+            }
+            Control::Exec(f) => f(&mut self.endpoint, now),
+        }
+    }
+
+    /// Does what the endpoint asked: datagrams out, events to their owners.
+    async fn flush(&mut self) {
+        // Events may queue more outputs (closing a connection nobody holds).
+        while !self.out.is_empty() {
+            let mut out = std::mem::take(&mut self.out);
+            for output in out.drain(..) {
+                match output {
+                    Output::Transmit { to, data } => {
+                        // A failed send is a lost datagram; ARQ repairs it.
+                        let _ = self.socket.send_to(&data, to).await;
+                    }
+                    Output::Event(event) => self.event(event),
+                    Output::Timeout(_) => {}
+                }
+            }
+            if self.out.is_empty() {
+                // Keep the buffer's capacity for the next round.
+                self.out = out;
+            }
+        }
+    }
+
+    fn event(&mut self, event: Event) {
+        match event {
+            Event::Connected {
+                conn, peer, params, ..
+            } => {
+                let (tx, rx) = mpsc::channel(self.queue);
+                let shared = Arc::new(Shared::default());
+                let parts = ConnParts {
+                    conn,
+                    peer,
+                    params,
+                    rx,
+                    shared: Arc::clone(&shared),
+                };
+                let delivered = if let Some(reply) = self.connecting.remove(&conn) {
+                    reply.send(Ok(parts)).is_ok()
+                } else if let Some(listener) = &mut self.listener {
+                    listener.try_send(Ok(parts)).is_ok()
+                } else {
+                    false
+                };
+                if delivered {
+                    self.conns.insert(
+                        conn,
+                        Slot {
+                            tx,
+                            shared,
+                            close_waiters: Vec::new(),
+                        },
+                    );
+                } else {
+                    // Nobody wants it (the caller gave up, or the accept
+                    // queue is full): close it.
+                    self.feed(Input::Close { conn });
+                }
+            }
+            Event::Rejected {
+                conn,
+                reason,
+                by_peer,
+            } => {
+                if let Some(reply) = self.connecting.remove(&conn) {
+                    let _ = reply.send(Err(SrtError::Rejected { reason, by_peer }));
+                }
+            }
+            Event::Failed { conn, reason } => {
+                if let Some(reply) = self.connecting.remove(&conn) {
+                    let _ = reply.send(Err(SrtError::Rejected {
+                        reason,
+                        by_peer: false,
+                    }));
+                }
+            }
+            Event::IncomingRejected { peer, reason, .. } => {
+                if let Some(listener) = &mut self.listener {
+                    let _ = listener.try_send(Err(SrtError::IncomingRejected { peer, reason }));
+                }
+            }
+            Event::Message {
+                conn,
+                data,
+                src_time,
+                ..
+            } => {
+                if let Some(slot) = self.conns.get_mut(&conn)
+                    && slot.tx.try_send(Delivery { src_time, data }).is_err()
+                {
+                    slot.shared.count_dropped();
+                }
+            }
+            Event::SendFailed { conn, error } => {
+                if let Some(slot) = self.conns.get(&conn) {
+                    slot.shared.set_send_error(error);
+                }
+            }
+            Event::Closed { conn, reason } => {
+                if let Some(reply) = self.connecting.remove(&conn) {
+                    let _ = reply.send(Err(SrtError::Closed(reason)));
+                }
+                if let Some(slot) = self.conns.remove(&conn) {
+                    slot.shared.set_closed(reason);
+                    for waiter in slot.close_waiters {
+                        let _ = waiter.send(());
+                    }
+                    // Dropping `slot.tx` ends the socket's stream.
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! What the socket task and the application's handles exchange: plain
+//! channels and a mutex, no runtime.
+
+use crate::clock::Clock;
+use crate::error::SrtError;
+use bytes::Bytes;
+use futures_channel::{mpsc, oneshot};
+use srt_proto::connection::{CloseReason, SendError, SendOptions};
+use srt_proto::handshake::{HandshakeConfig, Negotiated};
+use srt_proto::time::Instant as ProtoInstant;
+use srt_proto::{ConnectionId, Endpoint, ListenConfig};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Work run on the task with the endpoint and the current time.
+pub(crate) type Job = Box<dyn FnOnce(&mut Endpoint, ProtoInstant) + Send>;
+
+/// Data on its way to the task (bounded: a `Sink` waits for room).
+pub(crate) enum Command {
+    Send {
+        conn: ConnectionId,
+        data: Bytes,
+        options: SendOptions,
+    },
+}
+
+/// Everything else the application asks of the task.
+pub(crate) enum Control {
+    Connect {
+        remote: SocketAddr,
+        config: Box<HandshakeConfig>,
+        rendezvous: bool,
+        reply: oneshot::Sender<Result<ConnParts, SrtError>>,
+    },
+    Listen {
+        config: Box<ListenConfig>,
+        incoming: mpsc::Sender<Result<ConnParts, SrtError>>,
+        reply: oneshot::Sender<()>,
+    },
+    StopListening,
+    Close {
+        conn: ConnectionId,
+        reply: Option<oneshot::Sender<()>>,
+    },
+    /// Runs on the task with the endpoint and the current time.
+    Exec(Job),
+}
+
+/// A received message.
+pub(crate) struct Delivery {
+    pub(crate) src_time: ProtoInstant,
+    pub(crate) data: Bytes,
+}
+
+/// An established connection as the task hands it to the application.
+pub(crate) struct ConnParts {
+    pub(crate) conn: ConnectionId,
+    pub(crate) peer: SocketAddr,
+    pub(crate) params: Box<Negotiated>,
+    pub(crate) rx: mpsc::Receiver<Delivery>,
+    pub(crate) shared: Arc<Shared>,
+}
+
+/// State the task writes and the socket reads.
+#[derive(Default)]
+pub(crate) struct Shared {
+    state: Mutex<SharedState>,
+}
+
+#[derive(Default, Clone, Copy)]
+pub(crate) struct SharedState {
+    pub(crate) close_reason: Option<CloseReason>,
+    pub(crate) send_error: Option<SendError>,
+    pub(crate) dropped: u64,
+}
+
+impl Shared {
+    fn with<R>(&self, f: impl FnOnce(&mut SharedState) -> R) -> R {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut state)
+    }
+
+    pub(crate) fn count_dropped(&self) {
+        self.with(|s| s.dropped += 1);
+    }
+
+    pub(crate) fn set_send_error(&self, error: SendError) {
+        self.with(|s| s.send_error = Some(error));
+    }
+
+    pub(crate) fn take_send_error(&self) -> Option<SendError> {
+        self.with(|s| s.send_error.take())
+    }
+
+    pub(crate) fn set_closed(&self, reason: CloseReason) {
+        self.with(|s| s.close_reason = Some(reason));
+    }
+
+    pub(crate) fn snapshot(&self) -> SharedState {
+        self.with(|s| *s)
+    }
+}
+
+/// The application's way to the task; every socket and listener holds
+/// one, and the task ends when all are gone and its connections closed.
+#[derive(Clone)]
+pub(crate) struct DriverHandle {
+    pub(crate) data: mpsc::Sender<Command>,
+    pub(crate) ctl: mpsc::UnboundedSender<Control>,
+    pub(crate) local: SocketAddr,
+    pub(crate) clock: Clock,
+}
+
+impl DriverHandle {
+    pub(crate) fn control(&self, control: Control) -> Result<(), SrtError> {
+        self.ctl
+            .unbounded_send(control)
+            .map_err(|_| SrtError::TaskGone)
+    }
+
+    /// Runs `f` on the task and returns its result.
+    pub(crate) async fn exec<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Endpoint, ProtoInstant) -> R + Send + 'static,
+    ) -> Result<R, SrtError> {
+        let (tx, rx) = oneshot::channel();
+        self.control(Control::Exec(Box::new(move |ep, now| {
+            let _ = tx.send(f(ep, now));
+        })))?;
+        rx.await.map_err(|_| SrtError::TaskGone)
+    }
+
+    pub(crate) async fn connect(
+        self,
+        remote: SocketAddr,
+        config: HandshakeConfig,
+        rendezvous: bool,
+    ) -> Result<crate::SrtSocket, SrtError> {
+        let (reply, rx) = oneshot::channel();
+        self.control(Control::Connect {
+            remote,
+            config: Box::new(config),
+            rendezvous,
+            reply,
+        })?;
+        let parts = rx.await.map_err(|_| SrtError::TaskGone)??;
+        Ok(crate::SrtSocket::new(self, parts))
+    }
+
+    pub(crate) async fn listen(
+        self,
+        config: ListenConfig,
+        queue: usize,
+    ) -> Result<crate::SrtListener, SrtError> {
+        let (incoming, rx) = mpsc::channel(queue);
+        let (reply, done) = oneshot::channel();
+        self.control(Control::Listen {
+            config: Box::new(config),
+            incoming,
+            reply,
+        })?;
+        done.await.map_err(|_| SrtError::TaskGone)?;
+        Ok(crate::SrtListener::new(self, rx))
+    }
+}
