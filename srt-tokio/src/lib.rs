@@ -1,20 +1,21 @@
 //! Tokio adapter for [`srt_proto`]: SRT sockets and listeners.
 //!
-//! ```no_run
+//! ```
 //! use bytes::Bytes;
 //! use futures_util::{SinkExt, StreamExt};
 //! use srt_tokio::SrtSocket;
 //! use std::time::{Duration, Instant};
 //!
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut listener = SrtSocket::builder()
 //!     .passphrase("correct horse battery")
-//!     .listen("127.0.0.1:4200".parse()?)
+//!     .listen("127.0.0.1:0".parse()?)
 //!     .await?;
 //! let mut caller = SrtSocket::builder()
 //!     .passphrase("correct horse battery")
 //!     .latency(Duration::from_millis(80))
-//!     .call("127.0.0.1:4200".parse()?)
+//!     .call(listener.local_addr())
 //!     .await?;
 //! let mut accepted = listener.next().await.ok_or("listener ended")??;
 //! caller.send((Instant::now(), Bytes::from_static(b"hello"))).await?;
@@ -25,6 +26,9 @@
 //! # }
 //! ```
 //!
+//! In file mode ([`TransType::File`]) the same `Stream` and `Sink` carry
+//! the byte stream, in pieces whose boundaries are not kept.
+//!
 //! # Structure
 //! One task owns one `tokio::net::UdpSocket` and its [`srt_proto::Endpoint`]
 //! (many connections share it: every connection a listener accepts lives on
@@ -34,8 +38,8 @@
 //! `std::time::Instant` onto the protocol clock are runtime-neutral, so an
 //! adapter for another runtime replaces that one module.
 //!
-//! Not built yet: `AsyncRead`/`AsyncWrite` for stream (file) mode, socket
-//! groups, the server framework and batched datagram I/O.
+//! Not built yet: `AsyncRead`/`AsyncWrite` for stream mode, socket groups,
+//! the server framework and batched datagram I/O.
 #![forbid(unsafe_code)]
 
 pub use srt_proto as proto;

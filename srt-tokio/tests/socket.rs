@@ -230,3 +230,65 @@ async fn a_rendezvous_connects_and_delivers() {
         .unwrap();
     deliver(left.unwrap(), right.unwrap(), 100, Duration::from_millis(1)).await;
 }
+
+#[tokio::test]
+async fn file_mode_delivers_a_byte_stream_whole() {
+    let builder = || SrtSocket::builder().transtype(srt_tokio::TransType::File);
+    let (mut caller, mut accepted) = pair(builder).await;
+    assert!(!accepted.params().message_api);
+    let payload: Vec<u8> = (0..200_000u32).map(|i| (i % 241) as u8).collect();
+    for chunk in payload.chunks(10_000) {
+        caller
+            .send((Instant::now(), Bytes::copy_from_slice(chunk)))
+            .await
+            .unwrap();
+    }
+    let mut got = Vec::new();
+    while got.len() < payload.len() {
+        let (_, bytes) = timeout(WAIT, accepted.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        got.extend_from_slice(&bytes);
+    }
+    assert_eq!(got, payload);
+    timeout(WAIT, caller.close()).await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn one_listener_socket_carries_several_callers_at_once() {
+    let mut listener = SrtSocket::builder().listen(any_port()).await.unwrap();
+    let addr = listener.local_addr();
+    let callers = (0..3u8).map(|i| async move {
+        let mut caller = SrtSocket::builder()
+            .stream_id(format!("caller {i}"))
+            .call(addr)
+            .await
+            .unwrap();
+        caller
+            .send((Instant::now(), Bytes::from(vec![i; 100])))
+            .await
+            .unwrap();
+        caller
+    });
+    let callers = timeout(WAIT, futures_util::future::join_all(callers))
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let mut socket = accept_one(&mut listener).await;
+        assert_eq!(socket.local_addr(), addr);
+        let (_, data) = timeout(WAIT, socket.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let id = socket.stream_id().unwrap().to_vec();
+        assert_eq!(id, format!("caller {}", data[0]).into_bytes());
+        seen.push(data[0]);
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, [0, 1, 2]);
+    drop(callers);
+}
