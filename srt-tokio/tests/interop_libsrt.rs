@@ -5,6 +5,9 @@
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
+use srt_proto::packet::Packet;
+use srt_proto::packet::control::ControlBody;
+use srt_proto::packet::handshake::HandshakeType;
 use srt_proto::packet::reject::RejectReason;
 use srt_tokio::{SrtSocket, SrtSocketBuilder};
 use std::net::{SocketAddr, UdpSocket as StdUdpSocket};
@@ -48,10 +51,15 @@ struct LiveTransmit(Child);
 
 impl LiveTransmit {
     async fn start(input: &str, output: &str) -> Self {
+        Self::start_logging(input, output, Stdio::null()).await
+    }
+
+    /// Starts it with its log (stderr) going to `log`.
+    async fn start_logging(input: &str, output: &str, log: Stdio) -> Self {
         let child = Command::new("srt-live-transmit")
-            .args(["-q", "-a:no", input, output])
+            .args(["-a:no", input, output])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .unwrap();
         // Let it bind its sockets.
@@ -213,4 +221,83 @@ async fn a_libsrt_caller_delivers_byte_exact_to_our_encrypted_listener() {
         next += 1;
     }
     sending.await.unwrap();
+}
+
+/// Forwards datagrams between one client and `upstream`, and records the
+/// rejection codes in the handshakes coming back: what the client was told.
+async fn rejection_tap(upstream: SocketAddr) -> (SocketAddr, tokio::sync::mpsc::Receiver<u32>) {
+    let outer = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let inner = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    inner.connect(upstream).await.unwrap();
+    let addr = outer.local_addr().unwrap();
+    let (codes, rx) = tokio::sync::mpsc::channel(64);
+    tokio::spawn(async move {
+        let (mut a, mut b) = (vec![0u8; 2048], vec![0u8; 2048]);
+        let mut client = None;
+        loop {
+            tokio::select! {
+                Ok((n, from)) = outer.recv_from(&mut a) => {
+                    client = Some(from);
+                    let _ = inner.send(&a[..n]).await;
+                }
+                Ok(n) = inner.recv(&mut b) => {
+                    if let Ok(Packet::Control(c)) = Packet::decode_slice(&b[..n])
+                        && let ControlBody::Handshake(hs) = c.body
+                        && let HandshakeType::Rejection(reason) = hs.handshake_type
+                        && codes.send(reason.code()).await.is_err()
+                    {
+                        return;
+                    }
+                    if let Some(client) = client {
+                        let _ = outer.send_to(&b[..n], client).await;
+                    }
+                }
+                else => return,
+            }
+        }
+    });
+    (addr, rx)
+}
+
+#[tokio::test]
+async fn a_libsrt_caller_off_our_whitelist_is_sent_1403() {
+    if !libsrt_available() {
+        return;
+    }
+    let mut listener = SrtSocket::builder()
+        .access_policy(srt_proto::access::Whitelist::raw().with(["allowed"]))
+        .listen("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let (tap, mut codes) = rejection_tap(listener.local_addr()).await;
+    let in_port = free_port();
+    let log_path = std::env::temp_dir().join(format!("srt-tokio-interop-{in_port}.log"));
+    let log = std::fs::File::create(&log_path).unwrap();
+    let libsrt = LiveTransmit::start_logging(
+        &format!("udp://127.0.0.1:{in_port}"),
+        &format!("srt://{tap}?mode=caller&streamid=intruder"),
+        Stdio::from(log),
+    )
+    .await;
+    let input = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    input
+        .send_to(b"knock", format!("127.0.0.1:{in_port}"))
+        .await
+        .unwrap();
+
+    let seen = timeout(WAIT, listener.next()).await.unwrap().unwrap();
+    match seen {
+        Err(srt_tokio::SrtError::IncomingRejected { reason, .. }) => {
+            assert_eq!(reason.code(), 1403);
+        }
+        other => panic!("our listener saw {other:?}"),
+    }
+    let code = timeout(WAIT, codes.recv()).await.unwrap().unwrap();
+    assert_eq!(code, 1403, "the rejection on the wire to libsrt");
+    // libsrt took it as a rejection (1403 is in its application range).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(libsrt);
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let _ = std::fs::remove_file(&log_path);
+    assert!(log.contains("REJECT"), "libsrt's log: {log}");
 }
