@@ -9,6 +9,8 @@ use srt_proto::packet::Packet;
 use srt_proto::packet::control::ControlBody;
 use srt_proto::packet::handshake::HandshakeType;
 use srt_proto::packet::reject::RejectReason;
+use srt_proto::sim::{LinkConfig, Probability};
+use srt_tokio::relay::Relay;
 use srt_tokio::{SrtSocket, SrtSocketBuilder};
 use std::net::{SocketAddr, UdpSocket as StdUdpSocket};
 use std::process::{Child, Command, Stdio};
@@ -300,4 +302,48 @@ async fn a_libsrt_caller_off_our_whitelist_is_sent_1403() {
     let log = std::fs::read_to_string(&log_path).unwrap();
     let _ = std::fs::remove_file(&log_path);
     assert!(log.contains("REJECT"), "libsrt's log: {log}");
+}
+
+#[tokio::test]
+async fn our_caller_repairs_5_percent_loss_and_reordering_to_a_libsrt_listener() {
+    if !libsrt_available() {
+        return;
+    }
+    let srt_port = free_port();
+    let out = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let out_addr = out.local_addr().unwrap();
+    let _libsrt = LiveTransmit::start(
+        &format!("srt://127.0.0.1:{srt_port}?mode=listener&latency=300&passphrase={SECRET}"),
+        &format!("udp://{out_addr}"),
+    )
+    .await;
+    let upstream: SocketAddr = format!("127.0.0.1:{srt_port}").parse().unwrap();
+    let link = LinkConfig::new()
+        .latency(Duration::from_millis(5))
+        .loss(Probability::percent(5.0))
+        .reorder(Probability::percent(2.0), Duration::from_millis(3));
+    let relay = Relay::builder()
+        .listen("127.0.0.1:0".parse().unwrap())
+        .upstream(upstream)
+        .forward(link.clone())
+        .backward(link)
+        .seed(11)
+        .spawn()
+        .await
+        .unwrap();
+    let call = SrtSocket::builder()
+        .passphrase(SECRET)
+        .latency(Duration::from_millis(300))
+        .call(relay.local_addr());
+    let mut caller = timeout(WAIT, call).await.unwrap().unwrap();
+    send_all(&mut caller).await;
+    expect_datagrams(&out).await;
+    let stats = relay.stats();
+    assert!(
+        stats.forward.link.dropped_random > 0,
+        "nothing lost: {stats}"
+    );
+    let sent = caller.stats().await.unwrap().unwrap();
+    assert!(sent.total.retransmitted.packets > 0);
+    relay.shutdown().await;
 }
