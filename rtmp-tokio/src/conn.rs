@@ -781,6 +781,10 @@ fn write_now(tcp: &TcpStream, pieces: &mut [Piece], first: &mut usize) -> std::i
             }
         };
         advance(pieces, first, n);
+        // All written: done without gathering (and zeroing the slices) again.
+        if *first >= pieces.len() {
+            return Ok(true);
+        }
     }
 }
 
@@ -802,6 +806,9 @@ async fn write_vectored_all(tcp: &mut TcpStream, pieces: &mut [Piece]) -> std::i
             return Err(std::io::ErrorKind::WriteZero.into());
         }
         advance(pieces, &mut first, n);
+        if first >= pieces.len() {
+            return Ok(());
+        }
     }
 }
 
