@@ -9,7 +9,7 @@
 use crate::clock::Clock;
 use crate::error::SrtError;
 use crate::shared::{Command, ConnParts, Control, Delivery, DriverHandle, Shared};
-use bytes::Bytes;
+use bytes::BytesMut;
 use futures_channel::{mpsc, oneshot};
 use futures_core::Stream;
 use srt_proto::{ConnectionId, Endpoint, EndpointConfig, Event, Input, Output};
@@ -23,8 +23,15 @@ use tokio::net::UdpSocket;
 /// Commands from senders waiting for the task (backpressure for `Sink`).
 const COMMAND_QUEUE: usize = 256;
 
-/// The largest datagram we read.
-const MAX_DATAGRAM: usize = 65_536;
+/// The room left for each datagram we read: an SRT datagram is at most
+/// the MSS (1500 bytes at most in libsrt), anything longer is cut and fails
+/// to decode.
+const MAX_DATAGRAM: usize = 2048;
+
+/// Datagrams are read into blocks of this size and handed on as slices of
+/// them, so a block costs one allocation for ~60 full-size datagrams
+/// instead of one each; a block is freed when its last datagram is.
+const RECEIVE_BLOCK: usize = 128 * 1024;
 
 /// Binds `local`, seeds an endpoint from the OS and starts its task.
 pub(crate) async fn spawn(
@@ -84,7 +91,7 @@ struct Driver {
 
 /// What woke the task.
 enum Wake {
-    Datagram(usize, SocketAddr),
+    Datagram(SocketAddr),
     Command(Option<Command>),
     Control(Option<Control>),
     Timer,
@@ -100,8 +107,11 @@ async fn next_of<S: Stream + Unpin>(rx: &mut Option<S>) -> Option<S::Item> {
 
 impl Driver {
     async fn run(mut self) {
-        let mut buf = vec![0u8; MAX_DATAGRAM];
+        let mut block = BytesMut::new();
         loop {
+            if block.capacity() < MAX_DATAGRAM {
+                block = BytesMut::with_capacity(RECEIVE_BLOCK);
+            }
             let wake_at = self.endpoint.next_timeout().map(|t| self.clock.to_std(t));
             let timer = async {
                 match wake_at {
@@ -110,8 +120,8 @@ impl Driver {
                 }
             };
             let wake = tokio::select! {
-                r = self.socket.recv_from(&mut buf) => match r {
-                    Ok((len, from)) => Wake::Datagram(len, from),
+                r = self.socket.recv_buf_from(&mut block) => match r {
+                    Ok((_, from)) => Wake::Datagram(from),
                     Err(_) => Wake::SocketError,
                 },
                 c = next_of(&mut self.data_rx) => Wake::Command(c),
@@ -119,8 +129,10 @@ impl Driver {
                 () = timer => Wake::Timer,
             };
             match wake {
-                Wake::Datagram(len, from) => {
-                    let data = Bytes::copy_from_slice(buf.get(..len).unwrap_or_default());
+                Wake::Datagram(from) => {
+                    // The datagram is all the block holds: split it off,
+                    // the rest of the block stays for the next one.
+                    let data = block.split().freeze();
                     self.feed(Input::Datagram { from, data });
                 }
                 Wake::Timer => self.feed(Input::Timeout),
