@@ -292,3 +292,61 @@ async fn one_listener_socket_carries_several_callers_at_once() {
     assert_eq!(seen, [0, 1, 2]);
     drop(callers);
 }
+
+#[tokio::test]
+async fn dropping_a_socket_closes_its_connection() {
+    let (caller, mut accepted) = pair(SrtSocket::builder).await;
+    drop(caller);
+    let end = timeout(WAIT, accepted.next()).await.unwrap();
+    assert!(end.is_none(), "{end:?}");
+}
+
+#[tokio::test]
+async fn a_silent_peer_ends_the_stream_with_a_timeout_error() {
+    let mut listener = SrtSocket::builder()
+        .peer_idle_timeout(Duration::from_millis(500))
+        .listen(any_port())
+        .await
+        .unwrap();
+    let relay = Relay::builder()
+        .listen(any_port())
+        .upstream(listener.local_addr())
+        .spawn()
+        .await
+        .unwrap();
+    let call = SrtSocket::builder().call(relay.local_addr());
+    let _caller = timeout(WAIT, call).await.unwrap().unwrap();
+    let mut accepted = accept_one(&mut listener).await;
+    let now = relay.now();
+    let cut = now + Duration::from_secs(3600);
+    relay.set_forward(relay.forward_config().partition(now, cut));
+    relay.set_backward(relay.backward_config().partition(now, cut));
+    let error = timeout(WAIT, accepted.next())
+        .await
+        .unwrap()
+        .expect("ended without an error")
+        .expect_err("a message arrived");
+    assert_eq!(error.kind(), std::io::ErrorKind::TimedOut, "{error}");
+    assert!(timeout(WAIT, accepted.next()).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn close_lingers_until_the_peer_has_everything_in_file_mode() {
+    let builder = || SrtSocket::builder().transtype(srt_tokio::TransType::File);
+    let (mut caller, mut accepted) = pair(builder).await;
+    let payload: Vec<u8> = (0..1_000_000u32).map(|i| (i % 239) as u8).collect();
+    for chunk in payload.chunks(50_000) {
+        caller
+            .send((Instant::now(), Bytes::copy_from_slice(chunk)))
+            .await
+            .unwrap();
+    }
+    let closing = tokio::spawn(caller.close());
+    let mut got = Vec::new();
+    while let Some(piece) = timeout(WAIT, accepted.next()).await.unwrap() {
+        got.extend_from_slice(&piece.unwrap().1);
+    }
+    assert_eq!(got.len(), payload.len());
+    assert!(got == payload, "the bytes differ");
+    timeout(WAIT, closing).await.unwrap().unwrap().unwrap();
+}
