@@ -261,7 +261,9 @@ impl SrtSocketBuilder {
     /// connection, and how many accepted connections wait for
     /// [`SrtListener`]'s consumer (default 1024). A message that finds the
     /// queue full is dropped (live mode: a reader too slow to keep up loses
-    /// data rather than stalling every connection on the socket).
+    /// data rather than stalling every connection on the socket); a
+    /// connection that finds the accept queue full is closed (the caller
+    /// sees SHUTDOWN).
     pub fn queue(mut self, capacity: usize) -> Self {
         self.queue = capacity.max(1);
         self
