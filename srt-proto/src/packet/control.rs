@@ -225,14 +225,10 @@ impl Ack {
     fn decode(info: u32, cif: &[u8]) -> Result<Self, DecodeError> {
         // libsrt reads whole words and ignores a ragged end and words past
         // the ones it knows (a 32-byte ACK from SRT 1.0.2 adds a send rate).
-        let mut w = [0u32; 7];
-        let mut n = 0;
-        for (slot, chunk) in w.iter_mut().zip(cif.chunks_exact(4)) {
-            if let [a, b, c, d] = *chunk {
-                *slot = u32::from_be_bytes([a, b, c, d]);
-                n += 1;
-            }
-        }
+        // Straight-line loads (no per-word loop state): a word past the
+        // end reads as 0 and is not counted.
+        let w: [u32; 7] = core::array::from_fn(|i| be_word(cif, i));
+        let n = (cif.len() / 4).min(7);
         let [
             seq,
             rtt,
@@ -429,6 +425,32 @@ impl ControlBody {
     }
 }
 
+/// A control packet's CIF as the decoder gets it.
+pub(super) enum Cif<'a> {
+    /// Inside a datagram the caller keeps (header included): read in
+    /// place, sliced only by a body that keeps bytes.
+    Shared(&'a Bytes),
+    /// Handed over, header already removed.
+    Owned(Bytes),
+}
+
+impl Cif<'_> {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Self::Shared(datagram) => datagram.get(HEADER_LEN..).unwrap_or_default(),
+            Self::Owned(cif) => cif,
+        }
+    }
+
+    fn into_bytes(self) -> Bytes {
+        match self {
+            Self::Shared(datagram) if datagram.len() >= HEADER_LEN => datagram.slice(HEADER_LEN..),
+            Self::Shared(_) => Bytes::new(),
+            Self::Owned(cif) => cif,
+        }
+    }
+}
+
 impl ControlPacket {
     /// Decodes a datagram that holds a control packet. Byte fields of the
     /// result share `datagram`'s memory.
@@ -440,7 +462,7 @@ impl ControlPacket {
                 value: 0,
             });
         }
-        Self::from_header(w0, w1, w2, w3, datagram.slice(HEADER_LEN..))
+        Self::from_header(w0, w1, w2, w3, Cif::Shared(datagram))
     }
 
     /// Builds the packet from its four header words (`w0` with F set) and
@@ -450,45 +472,50 @@ impl ControlPacket {
         info: u32,
         w2: u32,
         w3: u32,
-        cif: Bytes,
+        cif: Cif<'_>,
     ) -> Result<Self, DecodeError> {
         // Truncation is the point: these are the two 16-bit halves of `w0`.
         let control_type = ((w0 >> 16) & 0x7FFF) as u16;
         let subtype = (w0 & 0xFFFF) as u16;
+        // Only the bodies that keep bytes take a reference to the datagram
+        // (an atomic increment, and a decrement when dropped): an ACK, an
+        // ACKACK or a keepalive is read in place.
         let body = match control_type {
-            TYPE_HANDSHAKE => ControlBody::Handshake(Box::new(Handshake::decode(&cif)?)),
+            TYPE_HANDSHAKE => ControlBody::Handshake(Box::new(Handshake::decode(cif.as_slice())?)),
             TYPE_KEEPALIVE => ControlBody::KeepAlive,
-            TYPE_ACK => ControlBody::Ack(Ack::decode(info, &cif)?),
-            TYPE_NAK => ControlBody::Nak(LossList::decode(cif)?),
+            TYPE_ACK => ControlBody::Ack(Ack::decode(info, cif.as_slice())?),
+            TYPE_NAK => ControlBody::Nak(LossList::decode(cif.into_bytes())?),
             TYPE_CONGESTION_WARNING => ControlBody::CongestionWarning,
             TYPE_SHUTDOWN => ControlBody::Shutdown,
             TYPE_ACKACK => ControlBody::AckAck { ack_number: info },
-            TYPE_DROPREQ => ControlBody::DropRequest(decode_drop_request(info, &cif)?),
+            TYPE_DROPREQ => ControlBody::DropRequest(decode_drop_request(info, cif.as_slice())?),
             TYPE_PEERERROR => ControlBody::PeerError { code: info },
             TYPE_USER_DEFINED => match subtype {
-                SUBTYPE_HSREQ => ControlBody::SrtHandshakeRequest(cif),
-                SUBTYPE_HSRSP => ControlBody::SrtHandshakeResponse(cif),
+                SUBTYPE_HSREQ => ControlBody::SrtHandshakeRequest(cif.into_bytes()),
+                SUBTYPE_HSRSP => ControlBody::SrtHandshakeResponse(cif.into_bytes()),
                 SUBTYPE_KMREQ => {
-                    ControlBody::KeyMaterialRequest(Box::new(KeyMaterial::decode(&cif)?))
+                    ControlBody::KeyMaterialRequest(Box::new(KeyMaterial::decode(cif.as_slice())?))
                 }
-                SUBTYPE_KMRSP => ControlBody::KeyMaterialResponse(Box::new(match *cif {
-                    [a, b, c, d] => {
-                        KmResponse::Error(KmState::from_u32(u32::from_le_bytes([a, b, c, d])))
-                    }
-                    _ => KmResponse::KeyMaterial(KeyMaterial::decode(&cif)?),
-                })),
+                SUBTYPE_KMRSP => {
+                    ControlBody::KeyMaterialResponse(Box::new(match *cif.as_slice() {
+                        [a, b, c, d] => {
+                            KmResponse::Error(KmState::from_u32(u32::from_le_bytes([a, b, c, d])))
+                        }
+                        _ => KmResponse::KeyMaterial(KeyMaterial::decode(cif.as_slice())?),
+                    }))
+                }
                 _ => ControlBody::Unknown {
                     control_type,
                     subtype,
                     info,
-                    cif,
+                    cif: cif.into_bytes(),
                 },
             },
             _ => ControlBody::Unknown {
                 control_type,
                 subtype,
                 info,
-                cif,
+                cif: cif.into_bytes(),
             },
         };
         Ok(Self {
@@ -515,6 +542,15 @@ impl ControlPacket {
     pub fn encoded_len(&self) -> usize {
         HEADER_LEN + self.body.cif_len()
     }
+}
+
+/// The `i`-th big-endian 32-bit word of `bytes`, 0 if it is not all there.
+#[inline]
+fn be_word(bytes: &[u8], i: usize) -> u32 {
+    bytes
+        .get(i * 4..)
+        .and_then(|rest| rest.first_chunk::<4>())
+        .map_or(0, |w| u32::from_be_bytes(*w))
 }
 
 fn decode_drop_request(info: u32, cif: &[u8]) -> Result<DropRequest, DecodeError> {

@@ -71,8 +71,14 @@ impl Packet {
     #[inline]
     pub fn decode(datagram: &Bytes) -> Result<Self, DecodeError> {
         // Check the header first so a runt costs no reference count.
-        header_words(datagram)?;
-        Self::decode_owned(datagram.clone())
+        let [w0, w1, w2, w3] = header_words(datagram)?;
+        if w0 & 0x8000_0000 == 0 {
+            Self::decode_owned(datagram.clone())
+        } else {
+            // Most control packets keep no bytes: no reference taken.
+            ControlPacket::from_header(w0, w1, w2, w3, control::Cif::Shared(datagram))
+                .map(Self::Control)
+        }
     }
 
     /// Decodes a datagram the caller hands over, reusing its reference to
@@ -86,7 +92,8 @@ impl Packet {
         if w0 & 0x8000_0000 == 0 {
             DataPacket::from_header(w0, w1, w2, w3, datagram).map(Self::Data)
         } else {
-            ControlPacket::from_header(w0, w1, w2, w3, datagram).map(Self::Control)
+            ControlPacket::from_header(w0, w1, w2, w3, control::Cif::Owned(datagram))
+                .map(Self::Control)
         }
     }
 
