@@ -186,18 +186,18 @@ impl Connection {
 
     /// Handles a packet from the peer (DATA or control other than the
     /// handshake).
-    pub fn handle_packet(&mut self, packet: Packet, now: Instant) {
+    pub fn handle_packet(&mut self, mut packet: Packet, now: Instant) {
         let now = self.advance(now);
         if self.state == ConnectionState::Closed {
             return;
         }
         self.last_received = now;
         self.receiver.observe_timestamp(packet.timestamp(), now);
-        match packet {
-            Packet::Data(data) => {
-                self.receiver.on_data(data, now);
-            }
-            Packet::Control(control) => self.handle_control(control, now),
+        // A data packet is read where it lies, not copied out of `packet`.
+        if let Packet::Data(data) = &mut packet {
+            self.receiver.on_data_mut(data, now);
+        } else if let Packet::Control(control) = packet {
+            self.handle_control(control, now);
         }
         self.collect(now);
     }
@@ -271,17 +271,8 @@ impl Connection {
 
     /// Moves receiver output into the connection's queues.
     fn collect(&mut self, now: Instant) {
-        while let Some(body) = self.receiver.poll_control() {
-            self.control.push_back(body);
-        }
-        while let Some(d) = self.receiver.poll_delivery() {
-            self.events.push_back(ConnectionEvent::Message {
-                data: d.data,
-                src_time: d.src_time,
-                delivered_at: d.delivered_at,
-                msg_number: d.msg_number,
-            });
-        }
+        self.receiver
+            .drain_into(&mut self.control, &mut self.events);
         if self.state == ConnectionState::Closing {
             let drained = self.sender.is_empty();
             let expired = self.linger_until.is_none_or(|t| now >= t);

@@ -118,12 +118,21 @@ impl ReceiveBuffer {
     }
 
     /// Stores a packet.
+    #[inline]
     pub(crate) fn insert(&mut self, seq: SeqNumber, entry: Entry) -> Insert {
         let Some(off) = self.offset(seq) else {
             return Insert::Belated;
         };
         if off >= self.capacity {
             return Insert::Overflow;
+        }
+        if off == self.slots.len() {
+            // The in-order case: the packet extends the buffer by its own
+            // slot, nothing to fill or look up.
+            self.packets += 1;
+            self.bytes += entry.payload.len();
+            self.slots.push_back(Slot::Full(entry));
+            return Insert::Stored;
         }
         while self.slots.len() <= off {
             self.slots.push_back(Slot::Empty);
@@ -217,6 +226,22 @@ impl ReceiveBuffer {
                 Slot::Full(e) if e.position.is_first() => Some((i, e.ts)),
                 _ => None,
             })
+    }
+
+    /// Takes the packet at the head, if one is stored there (a message of
+    /// one packet).
+    #[inline]
+    pub(crate) fn pop_single(&mut self) -> Option<Entry> {
+        if !matches!(self.slots.front(), Some(Slot::Full(_))) {
+            return None;
+        }
+        let Some(Slot::Full(e)) = self.slots.pop_front() else {
+            return None;
+        };
+        self.start = self.start.next();
+        self.packets -= 1;
+        self.bytes -= e.payload.len();
+        Some(e)
     }
 
     /// Takes the complete message of `packets` packets at the head.

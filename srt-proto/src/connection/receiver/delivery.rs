@@ -1,9 +1,10 @@
 //! Delivery: TSBPD (or in-order, in file mode) hand-over of whole
 //! messages, too-late drop, and the sender's drop requests.
 
+use super::Receiver;
 use super::buffer::Head;
 use super::loss::FreshLoss;
-use super::{Delivery, Receiver};
+use crate::connection::ConnectionEvent;
 use crate::packet::DropRequest;
 use crate::seq::SeqRange;
 use crate::time::Instant;
@@ -84,10 +85,24 @@ impl Receiver {
                     if self.cfg.tsbpd && self.tsbpd.delivery_time(ts) > now {
                         break;
                     }
+                    if packets == 1 {
+                        // One packet, one message (live mode): its payload
+                        // goes out as it is, nothing to join.
+                        let Some(e) = self.buf.pop_single() else {
+                            break;
+                        };
+                        self.delivered.push_back(ConnectionEvent::Message {
+                            data: e.payload,
+                            msg_number: e.msg,
+                            src_time: self.tsbpd.origin_time(e.ts),
+                            delivered_at: now,
+                        });
+                        continue;
+                    }
                     let Some(m) = self.buf.pop_message(packets) else {
                         break;
                     };
-                    self.delivered.push_back(Delivery {
+                    self.delivered.push_back(ConnectionEvent::Message {
                         data: m.data,
                         msg_number: m.msg,
                         src_time: self.tsbpd.origin_time(m.ts),

@@ -9,13 +9,16 @@ mod loss;
 mod rate;
 mod tsbpd;
 
+use super::ConnectionEvent;
 use super::rtt::Rtt;
 use super::stats::Counters;
 use crate::crypto::KeyPair;
 use crate::packet::{
     Ack, AckInfo, ControlBody, DataPacket, EncryptionKeySpec, LossList as WireLossList,
 };
-use crate::seq::{MsgNumber, SeqNumber, SeqRange};
+#[cfg(test)]
+use crate::seq::MsgNumber;
+use crate::seq::{SeqNumber, SeqRange};
 use crate::time::{Instant, Timestamp};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
@@ -59,7 +62,9 @@ pub(crate) struct ReceiverConfig {
     pub(crate) initial_rtt: Option<Duration>,
 }
 
-/// A message ready for the application.
+/// A message ready for the application (what the tests read back from
+/// the [`ConnectionEvent::Message`] the receiver queues).
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Delivery {
     pub(crate) data: Bytes,
@@ -95,7 +100,9 @@ pub(crate) struct Receiver {
     next_nak: Option<Instant>,
     // outputs
     control: VecDeque<ControlBody>,
-    delivered: VecDeque<Delivery>,
+    /// Delivered messages, already in the form the connection hands out,
+    /// so they move to its queue without being rebuilt.
+    delivered: VecDeque<ConnectionEvent>,
     // statistics
     pub(crate) counters: Counters,
     reorder_distance: u32,
@@ -168,13 +175,40 @@ impl Receiver {
     }
 
     /// The next control packet body to send.
+    #[cfg(test)]
     pub(crate) fn poll_control(&mut self) -> Option<ControlBody> {
         self.control.pop_front()
     }
 
     /// The next delivered message.
+    #[cfg(test)]
     pub(crate) fn poll_delivery(&mut self) -> Option<Delivery> {
-        self.delivered.pop_front()
+        match self.delivered.pop_front()? {
+            ConnectionEvent::Message {
+                data,
+                src_time,
+                delivered_at,
+                msg_number,
+            } => Some(Delivery {
+                data,
+                msg_number,
+                src_time,
+                delivered_at,
+            }),
+            ConnectionEvent::Closed { .. } => None,
+        }
+    }
+
+    /// Moves the queued control packets and delivered messages to the end
+    /// of the connection's queues: a swap of the queues when the
+    /// connection's is empty (the usual case), no per-element work.
+    pub(crate) fn drain_into(
+        &mut self,
+        control: &mut VecDeque<ControlBody>,
+        events: &mut VecDeque<ConnectionEvent>,
+    ) {
+        move_all(&mut self.control, control);
+        move_all(&mut self.delivered, events);
     }
 
     /// The sequence number an ACK would carry now: the first missing packet.
@@ -190,7 +224,14 @@ impl Receiver {
     }
 
     /// Handles a DATA packet.
+    #[cfg(test)]
     pub(crate) fn on_data(&mut self, mut packet: DataPacket, now: Instant) {
+        self.on_data_mut(&mut packet, now);
+    }
+
+    /// Handles a DATA packet in place (its payload is moved out): the
+    /// packet is not copied on its way in.
+    pub(crate) fn on_data_mut(&mut self, packet: &mut DataPacket, now: Instant) {
         let len = packet.payload.len();
         self.counters.received.add(len);
         if packet.retransmitted {
@@ -240,7 +281,7 @@ impl Receiver {
             // The packet is ours: move its payload instead of sharing it
             // (a clone is two atomic operations per packet).
             (EncryptionKeySpec::Unencrypted, _) => core::mem::take(&mut packet.payload),
-            (_, Some(keys)) => match keys.decrypt_packet(&packet, &mut self.scratch) {
+            (_, Some(keys)) => match keys.decrypt_packet(packet, &mut self.scratch) {
                 Ok(()) => Bytes::copy_from_slice(&self.scratch),
                 Err(_) => {
                     self.counters.receive_undecrypted.add(len);
@@ -270,7 +311,7 @@ impl Receiver {
                 && !packet.in_order
                 && let Some(m) = self.buf.take_unordered_message(off)
             {
-                self.delivered.push_back(Delivery {
+                self.delivered.push_back(ConnectionEvent::Message {
                     data: m.data,
                     msg_number: m.msg,
                     src_time: self.tsbpd.origin_time(m.ts),
@@ -498,6 +539,19 @@ impl Receiver {
     /// Packets in the loss list.
     pub(crate) fn loss_len(&self) -> u64 {
         self.loss.len()
+    }
+}
+
+/// Appends everything in `from` to `to`, leaving `from` empty.
+fn move_all<T>(from: &mut VecDeque<T>, to: &mut VecDeque<T>) {
+    if from.is_empty() {
+        return;
+    }
+    if to.is_empty() {
+        // Both keep an allocation: no growth on either side later.
+        core::mem::swap(from, to);
+    } else {
+        to.append(from);
     }
 }
 
