@@ -9,11 +9,12 @@
 use crate::clock::Clock;
 use crate::error::SrtError;
 use crate::shared::{Command, ConnParts, Control, Delivery, DriverHandle, Shared};
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use futures_channel::{mpsc, oneshot};
 use futures_core::Stream;
+use srt_proto::connection::{SendError, SendOptions};
 use srt_proto::{ConnectionId, Endpoint, EndpointConfig, Event, Input, Output};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -55,6 +56,7 @@ pub(crate) async fn spawn(
         ctl_rx: Some(ctl_rx),
         conns: HashMap::new(),
         connecting: HashMap::new(),
+        blocked: Vec::new(),
         listener: None,
         out: Vec::new(),
     };
@@ -72,6 +74,12 @@ struct Slot {
     tx: mpsc::Sender<Delivery>,
     shared: Arc<Shared>,
     close_waiters: Vec<oneshot::Sender<()>>,
+    /// Messages waiting for room in the send buffer, in order. Bounded:
+    /// while it is not empty the socket's `Sink` is not ready, so only
+    /// what was already in the command queue lands here.
+    parked: VecDeque<(Bytes, SendOptions)>,
+    /// A graceful close waits for `parked` to empty.
+    close_when_sent: bool,
 }
 
 type ConnectReply = oneshot::Sender<Result<ConnParts, SrtError>>;
@@ -85,6 +93,8 @@ struct Driver {
     ctl_rx: Option<mpsc::UnboundedReceiver<Control>>,
     conns: HashMap<ConnectionId, Slot>,
     connecting: HashMap<ConnectionId, ConnectReply>,
+    /// Connections with parked messages.
+    blocked: Vec<ConnectionId>,
     listener: Option<mpsc::Sender<Result<ConnParts, SrtError>>>,
     out: Vec<Output>,
 }
@@ -134,8 +144,12 @@ impl Driver {
                     // the rest of the block stays for the next one.
                     let data = block.split().freeze();
                     self.feed(Input::Datagram { from, data });
+                    self.retry_blocked();
                 }
-                Wake::Timer => self.feed(Input::Timeout),
+                Wake::Timer => {
+                    self.feed(Input::Timeout);
+                    self.retry_blocked();
+                }
                 // An ICMP error surfacing on the socket: the protocol's
                 // timers deal with a peer that is gone.
                 Wake::SocketError => {}
@@ -143,13 +157,8 @@ impl Driver {
                     conn,
                     data,
                     options,
-                })) => {
-                    self.feed(Input::Send {
-                        conn,
-                        data,
-                        options,
-                    });
-                }
+                })) => self.send(conn, data, options),
+                Wake::Command(Some(Command::Close { conn, reply })) => self.close(conn, reply),
                 Wake::Command(None) => self.data_rx = None,
                 Wake::Control(Some(control)) => self.control(control),
                 Wake::Control(None) => self.ctl_rx = None,
@@ -170,6 +179,90 @@ impl Driver {
     fn feed(&mut self, input: Input) {
         let now = self.clock.now();
         self.endpoint.handle_input_into(input, now, &mut self.out);
+    }
+
+    /// Queues a message, or parks it while the send buffer is full (the
+    /// blocking send of libsrt's `SRTO_SNDSYN`, without blocking the task).
+    fn send(&mut self, conn: ConnectionId, data: Bytes, options: SendOptions) {
+        if let Some(slot) = self.conns.get_mut(&conn)
+            && !slot.parked.is_empty()
+        {
+            slot.parked.push_back((data, options));
+            return;
+        }
+        if !self.try_send(conn, data.clone(), options)
+            && let Some(slot) = self.conns.get_mut(&conn)
+        {
+            slot.parked.push_back((data, options));
+            slot.shared.block();
+            self.blocked.push(conn);
+        }
+    }
+
+    /// Feeds a send; `false` if the send buffer had no room (the endpoint's
+    /// `SendFailed` for it is withdrawn: the message will be retried).
+    fn try_send(&mut self, conn: ConnectionId, data: Bytes, options: SendOptions) -> bool {
+        let before = self.out.len();
+        self.feed(Input::Send {
+            conn,
+            data,
+            options,
+        });
+        let full = self.out.iter().skip(before).position(|o| {
+            matches!(
+                o,
+                Output::Event(Event::SendFailed { conn: c, error: SendError::BufferFull }) if *c == conn
+            )
+        });
+        match full {
+            Some(i) => {
+                self.out.remove(before + i);
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// Closes `conn` gracefully once its parked messages are queued;
+    /// `reply` hears when it is closed.
+    fn close(&mut self, conn: ConnectionId, reply: Option<oneshot::Sender<()>>) {
+        let Some(slot) = self.conns.get_mut(&conn) else {
+            if let Some(reply) = reply {
+                let _ = reply.send(());
+            }
+            // A handshake the application gave up on.
+            self.feed(Input::Close { conn });
+            return;
+        };
+        slot.close_waiters.extend(reply);
+        if slot.parked.is_empty() {
+            self.feed(Input::Close { conn });
+        } else {
+            slot.close_when_sent = true;
+        }
+    }
+
+    /// Retries parked messages (after an input that may have freed room:
+    /// an ACK, a drop); unblocks the sockets whose queue emptied.
+    fn retry_blocked(&mut self) {
+        for conn in std::mem::take(&mut self.blocked) {
+            while let Some(slot) = self.conns.get_mut(&conn) {
+                let Some((data, options)) = slot.parked.pop_front() else {
+                    slot.shared.unblock();
+                    if slot.close_when_sent {
+                        self.feed(Input::Close { conn });
+                    }
+                    break;
+                };
+                if !self.try_send(conn, data.clone(), options) {
+                    if let Some(slot) = self.conns.get_mut(&conn) {
+                        slot.parked.push_front((data, options));
+                        self.blocked.push(conn);
+                    }
+                    break;
+                }
+            }
+        }
     }
 
     fn control(&mut self, control: Control) {
@@ -219,16 +312,7 @@ impl Driver {
                 self.listener = None;
                 self.feed(Input::StopListening);
             }
-            Control::Close { conn, reply } => {
-                match (self.conns.get_mut(&conn), reply) {
-                    (Some(slot), Some(reply)) => slot.close_waiters.push(reply),
-                    (None, Some(reply)) => {
-                        let _ = reply.send(());
-                    }
-                    _ => {}
-                }
-                self.feed(Input::Close { conn });
-            }
+            Control::Abort { conn } => self.feed(Input::Close { conn }),
             Control::Exec(f) => f(&mut self.endpoint, now),
         }
     }
@@ -283,6 +367,8 @@ impl Driver {
                             tx,
                             shared,
                             close_waiters: Vec::new(),
+                            parked: VecDeque::new(),
+                            close_when_sent: false,
                         },
                     );
                 } else {

@@ -11,16 +11,23 @@ use srt_proto::time::Instant as ProtoInstant;
 use srt_proto::{ConnectionId, Endpoint, ListenConfig};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Waker};
 
 /// Work run on the task with the endpoint and the current time.
 pub(crate) type Job = Box<dyn FnOnce(&mut Endpoint, ProtoInstant) + Send>;
 
-/// Data on its way to the task (bounded: a `Sink` waits for room).
+/// Data on its way to the task (bounded: a `Sink` waits for room), and
+/// the graceful close that must come after it.
 pub(crate) enum Command {
     Send {
         conn: ConnectionId,
         data: Bytes,
         options: SendOptions,
+    },
+    /// Close once everything sent before has been queued.
+    Close {
+        conn: ConnectionId,
+        reply: Option<oneshot::Sender<()>>,
     },
 }
 
@@ -38,9 +45,9 @@ pub(crate) enum Control {
         reply: oneshot::Sender<()>,
     },
     StopListening,
-    Close {
+    /// Close at once (a dropped socket).
+    Abort {
         conn: ConnectionId,
-        reply: Option<oneshot::Sender<()>>,
     },
     /// Runs on the task with the endpoint and the current time.
     Exec(Job),
@@ -65,6 +72,8 @@ pub(crate) struct ConnParts {
 #[derive(Default)]
 pub(crate) struct Shared {
     state: Mutex<SharedState>,
+    /// The writer waiting for room in the send buffer.
+    writer: Mutex<Option<Waker>>,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -72,6 +81,8 @@ pub(crate) struct SharedState {
     pub(crate) close_reason: Option<CloseReason>,
     pub(crate) send_error: Option<SendError>,
     pub(crate) dropped: u64,
+    /// The send buffer is full and messages are parked on the task.
+    pub(crate) blocked: bool,
 }
 
 impl Shared {
@@ -94,6 +105,42 @@ impl Shared {
 
     pub(crate) fn set_closed(&self, reason: CloseReason) {
         self.with(|s| s.close_reason = Some(reason));
+        self.wake_writer();
+    }
+
+    /// The send buffer is full: writers wait.
+    pub(crate) fn block(&self) {
+        self.with(|s| s.blocked = true);
+    }
+
+    /// There is room again: wake the writer.
+    pub(crate) fn unblock(&self) {
+        self.with(|s| s.blocked = false);
+        self.wake_writer();
+    }
+
+    /// Whether a writer may go on; if not, `cx` is woken when it may.
+    pub(crate) fn poll_room(&self, cx: &mut Context<'_>) -> bool {
+        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        // Checked under the writer lock, so an unblock in between wakes us.
+        let state = self.snapshot();
+        if state.blocked && state.close_reason.is_none() {
+            *writer = Some(cx.waker().clone());
+            false
+        } else {
+            true
+        }
+    }
+
+    fn wake_writer(&self) {
+        let waker = self
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     }
 
     pub(crate) fn snapshot(&self) -> SharedState {

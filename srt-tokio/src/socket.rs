@@ -29,8 +29,8 @@ use std::time::Instant;
 /// message a latency after its source time; use `Instant::now()` for live
 /// input.
 ///
-/// Dropping the socket closes the connection without waiting; use
-/// [`close`](Self::close) to wait for the linger.
+/// Dropping the socket closes the connection at once: what is still
+/// queued may be lost. [`close`](Self::close) delivers it first.
 pub struct SrtSocket {
     handle: DriverHandle,
     conn: ConnectionId,
@@ -124,16 +124,22 @@ impl SrtSocket {
             .await
     }
 
-    /// Closes gracefully: the sender lingers until the peer acknowledged
-    /// what was sent (at most `SRTO_LINGER`), then sends SHUTDOWN. Returns
-    /// once the connection is closed.
+    /// Closes gracefully: everything sent before is queued, the sender
+    /// lingers until the peer acknowledged it (at most `SRTO_LINGER`), then
+    /// sends SHUTDOWN. Returns once the connection is closed.
     pub async fn close(mut self) -> Result<(), SrtError> {
         self.closed = true;
         let (reply, done) = oneshot::channel();
-        self.handle.control(Control::Close {
-            conn: self.conn,
+        let conn = self.conn;
+        let data = &mut self.handle.data;
+        std::future::poll_fn(|cx| data.poll_ready(cx))
+            .await
+            .map_err(|_| SrtError::TaskGone)?;
+        data.start_send(Command::Close {
+            conn,
             reply: Some(reply),
-        })?;
+        })
+        .map_err(|_| SrtError::TaskGone)?;
         done.await.map_err(|_| SrtError::TaskGone)
     }
 
@@ -146,10 +152,7 @@ impl SrtSocket {
 impl Drop for SrtSocket {
     fn drop(&mut self) {
         if !self.closed {
-            let _ = self.handle.control(Control::Close {
-                conn: self.conn,
-                reply: None,
-            });
+            let _ = self.handle.control(Control::Abort { conn: self.conn });
         }
     }
 }
@@ -190,6 +193,9 @@ impl Sink<(Instant, Bytes)> for SrtSocket {
         if self.shared.snapshot().close_reason.is_some() {
             return Poll::Ready(Err(self.closed_error()));
         }
+        if !self.shared.poll_room(cx) {
+            return Poll::Pending;
+        }
         self.handle
             .data
             .poll_ready(cx)
@@ -221,15 +227,20 @@ impl Sink<(Instant, Bytes)> for SrtSocket {
     /// Starts a graceful close (the linger runs on the socket's task);
     /// [`SrtSocket::close`] also waits for it.
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if Pin::new(&mut self.handle.data).poll_flush(cx).is_pending() {
-            return Poll::Pending;
-        }
         if !self.closed {
-            self.closed = true;
+            if self.handle.data.poll_ready(cx).is_pending() {
+                return Poll::Pending;
+            }
             let conn = self.conn;
-            self.handle.control(Control::Close { conn, reply: None })?;
+            self.handle
+                .data
+                .start_send(Command::Close { conn, reply: None })
+                .map_err(|_| io::Error::from(SrtError::TaskGone))?;
+            self.closed = true;
         }
-        Poll::Ready(Ok(()))
+        Pin::new(&mut self.handle.data)
+            .poll_flush(cx)
+            .map_err(|_| SrtError::TaskGone.into())
     }
 }
 

@@ -350,3 +350,29 @@ async fn close_lingers_until_the_peer_has_everything_in_file_mode() {
     assert!(got == payload, "the bytes differ");
     timeout(WAIT, closing).await.unwrap().unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn a_sender_waits_for_room_in_a_full_send_buffer_instead_of_failing() {
+    let builder = || {
+        SrtSocket::builder()
+            .transtype(srt_tokio::TransType::File)
+            .send_buffer(32)
+    };
+    let (mut caller, mut accepted) = pair(builder).await;
+    // 2 MB through a 32-packet (~47 kB) send buffer.
+    let payload: Vec<u8> = (0..2_000_000u32).map(|i| (i % 233) as u8).collect();
+    let chunks: Vec<Bytes> = payload.chunks(8_000).map(Bytes::copy_from_slice).collect();
+    let sending = tokio::spawn(async move {
+        for chunk in chunks {
+            caller.send((Instant::now(), chunk)).await.unwrap();
+        }
+        caller.close().await.unwrap();
+    });
+    let mut got = Vec::new();
+    while let Some(piece) = timeout(WAIT, accepted.next()).await.unwrap() {
+        got.extend_from_slice(&piece.unwrap().1);
+    }
+    assert_eq!(got.len(), payload.len());
+    assert!(got == payload, "the bytes differ");
+    timeout(WAIT, sending).await.unwrap().unwrap();
+}
