@@ -1,10 +1,10 @@
 //! The task that owns one UDP socket and its [`Endpoint`] (tokio).
 //!
-//! This is the only module that touches the runtime: the socket, the timer
-//! and the spawn. Everything it exchanges with [`crate::SrtSocket`] and
-//! [`crate::SrtListener`] goes through the runtime-neutral channels of
-//! [`crate::shared`], so an adapter for another runtime replaces this file
-//! only.
+//! With `io.rs` (tokio's `AsyncRead`/`AsyncWrite`), the only module that
+//! touches the runtime: the socket, the timer and the spawn. Everything it
+//! exchanges with [`crate::SrtSocket`] and [`crate::SrtListener`] goes
+//! through the runtime-neutral channels of `shared.rs`, so an adapter for
+//! another runtime replaces these two files.
 
 use crate::clock::Clock;
 use crate::error::SrtError;
@@ -20,6 +20,10 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use tokio::net::UdpSocket;
+
+/// The most bytes one `AsyncWrite` write queues as one message (live
+/// mode: at most one packet's payload).
+const MAX_WRITE: usize = 64 * 1024;
 
 /// Commands from senders waiting for the task (backpressure for `Sink`).
 const COMMAND_QUEUE: usize = 256;
@@ -346,12 +350,18 @@ impl Driver {
             } => {
                 let (tx, rx) = mpsc::channel(self.queue);
                 let shared = Arc::new(Shared::default());
+                let max_write = self
+                    .endpoint
+                    .connection(conn)
+                    .map_or(MAX_WRITE, |c| c.max_message_size())
+                    .min(MAX_WRITE);
                 let parts = ConnParts {
                     conn,
                     peer,
                     params,
                     rx,
                     shared: Arc::clone(&shared),
+                    max_write,
                 };
                 let delivered = if let Some(reply) = self.connecting.remove(&conn) {
                     reply.send(Ok(parts)).is_ok()

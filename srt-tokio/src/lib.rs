@@ -26,20 +26,22 @@
 //! # }
 //! ```
 //!
-//! In file mode ([`TransType::File`]) the same `Stream` and `Sink` carry
-//! the byte stream, in pieces whose boundaries are not kept.
+//! In file mode ([`TransType::File`]) the socket is also tokio's
+//! `AsyncRead` + `AsyncWrite` (the `Stream` and `Sink` carry the same byte
+//! stream, in pieces whose boundaries are not kept).
 //!
 //! # Structure
 //! One task owns one `tokio::net::UdpSocket` and its [`srt_proto::Endpoint`]
 //! (many connections share it: every connection a listener accepts lives on
 //! the listener's socket); sockets and listeners talk to it over channels.
-//! The runtime appears in one module (the task: socket, timer, spawn); the
-//! builder, the handles, the channels and the mapping of
-//! `std::time::Instant` onto the protocol clock are runtime-neutral, so an
-//! adapter for another runtime replaces that one module.
+//! The runtime appears in two small modules (the task: socket, timer,
+//! spawn; and the `AsyncRead`/`AsyncWrite` impls over the socket's
+//! byte-stream view); the builder, the handles, the channels and the
+//! mapping of `std::time::Instant` onto the protocol clock are
+//! runtime-neutral, so an adapter for another runtime replaces those two.
 //!
-//! Not built yet: `AsyncRead`/`AsyncWrite` for stream mode, socket groups,
-//! the server framework and batched datagram I/O.
+//! Not built yet: socket groups, the server framework and batched datagram
+//! I/O.
 #![forbid(unsafe_code)]
 
 pub use srt_proto as proto;
@@ -48,6 +50,7 @@ mod builder;
 mod clock;
 mod driver;
 mod error;
+mod io;
 pub mod relay;
 mod shared;
 mod socket;

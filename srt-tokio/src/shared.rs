@@ -66,6 +66,8 @@ pub(crate) struct ConnParts {
     pub(crate) params: Box<Negotiated>,
     pub(crate) rx: mpsc::Receiver<Delivery>,
     pub(crate) shared: Arc<Shared>,
+    /// The most bytes one stream write sends as one message.
+    pub(crate) max_write: usize,
 }
 
 /// State the task writes and the socket reads.

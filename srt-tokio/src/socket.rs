@@ -40,6 +40,9 @@ pub struct SrtSocket {
     shared: Arc<Shared>,
     reported_close: bool,
     closed: bool,
+    /// What a stream read took from a message and has not handed out yet.
+    unread: Bytes,
+    max_write: usize,
 }
 
 impl fmt::Debug for SrtSocket {
@@ -68,6 +71,8 @@ impl SrtSocket {
             shared: parts.shared,
             reported_close: false,
             closed: false,
+            unread: Bytes::new(),
+            max_write: parts.max_write,
         }
     }
 
@@ -149,6 +154,52 @@ impl SrtSocket {
     }
 }
 
+/// The byte-stream view, for the runtime's `AsyncRead`/`AsyncWrite`.
+impl SrtSocket {
+    /// Reads into `dst` (0 at the end of the stream).
+    pub(crate) fn poll_read_bytes(
+        &mut self,
+        cx: &mut Context<'_>,
+        dst: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.unread.is_empty() {
+            match Pin::new(&mut *self).poll_next(cx) {
+                Poll::Ready(Some(Ok((_, data)))) => self.unread = data,
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e)),
+                Poll::Ready(None) => return Poll::Ready(Ok(0)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        let n = dst.len().min(self.unread.len());
+        let piece = self.unread.split_to(n);
+        if let Some(dst) = dst.get_mut(..n) {
+            dst.copy_from_slice(&piece);
+        }
+        Poll::Ready(Ok(n))
+    }
+
+    /// Queues the start of `src` as one message (at most one packet's
+    /// payload in live mode, 64 KiB otherwise); returns how much.
+    pub(crate) fn poll_write_bytes(
+        &mut self,
+        cx: &mut Context<'_>,
+        src: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if src.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        match Pin::new(&mut *self).poll_ready(cx) {
+            Poll::Ready(Ok(())) => {}
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Pending => return Poll::Pending,
+        }
+        let n = src.len().min(self.max_write);
+        let piece = Bytes::copy_from_slice(src.get(..n).unwrap_or(src));
+        Pin::new(&mut *self).start_send((Instant::now(), piece))?;
+        Poll::Ready(Ok(n))
+    }
+}
+
 impl Drop for SrtSocket {
     fn drop(&mut self) {
         if !self.closed {
@@ -161,6 +212,11 @@ impl Stream for SrtSocket {
     type Item = io::Result<(Instant, Bytes)>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if !self.unread.is_empty() {
+            // The rest of a message a stream read began.
+            let rest = std::mem::take(&mut self.unread);
+            return Poll::Ready(Some(Ok((Instant::now(), rest))));
+        }
         match Pin::new(&mut self.rx).poll_next(cx) {
             Poll::Ready(Some(d)) => {
                 let at = self.handle.clock.to_std(d.src_time);

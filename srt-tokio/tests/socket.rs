@@ -376,3 +376,43 @@ async fn a_sender_waits_for_room_in_a_full_send_buffer_instead_of_failing() {
     assert!(got == payload, "the bytes differ");
     timeout(WAIT, sending).await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn file_mode_sockets_are_async_read_and_write() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let builder = || {
+        SrtSocket::builder()
+            .transtype(srt_tokio::TransType::File)
+            .send_buffer(64)
+    };
+    let (mut caller, mut accepted) = pair(builder).await;
+    let payload: Vec<u8> = (0..3_000_000u32).map(|i| (i % 229) as u8).collect();
+    let sent = payload.clone();
+    let writing = tokio::spawn(async move {
+        caller.write_all(&sent).await.unwrap();
+        caller.shutdown().await.unwrap();
+        caller
+    });
+    let mut got = Vec::new();
+    timeout(WAIT, accepted.read_to_end(&mut got))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.len(), payload.len());
+    assert!(got == payload, "the bytes differ");
+    timeout(WAIT, writing).await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn a_live_write_sends_at_most_one_packet_as_one_message() {
+    use tokio::io::AsyncWriteExt;
+    let (mut caller, mut accepted) = pair(SrtSocket::builder).await;
+    let written = caller.write(&[7u8; 5000]).await.unwrap();
+    assert!(written > 1000 && written <= 1456, "{written}");
+    let (_, got) = timeout(WAIT, accepted.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.len(), written);
+}
