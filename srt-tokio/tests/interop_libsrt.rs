@@ -347,3 +347,51 @@ async fn our_caller_repairs_5_percent_loss_and_reordering_to_a_libsrt_listener()
     assert!(sent.total.retransmitted.packets > 0);
     relay.shutdown().await;
 }
+
+#[tokio::test]
+async fn our_aes_192_caller_delivers_byte_exact_through_a_libsrt_listener() {
+    if !libsrt_available() {
+        return;
+    }
+    let builder = SrtSocket::builder()
+        .passphrase(SECRET)
+        .key_length(srt_proto::crypto::KeyLength::Aes192);
+    let query = format!("&passphrase={SECRET}&pbkeylen=24");
+    our_caller_to_libsrt_listener(builder, &query).await;
+}
+
+#[tokio::test]
+async fn a_libsrt_caller_with_a_wrong_passphrase_is_refused_by_our_listener_with_bad_secret() {
+    if !libsrt_available() {
+        return;
+    }
+    let mut listener = SrtSocket::builder()
+        .passphrase(SECRET)
+        .listen("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let (tap, mut codes) = rejection_tap(listener.local_addr()).await;
+    let in_port = free_port();
+    let _libsrt = LiveTransmit::start(
+        &format!("udp://127.0.0.1:{in_port}"),
+        &format!("srt://{tap}?mode=caller&passphrase=the+wrong+secret"),
+    )
+    .await;
+    let input = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    input
+        .send_to(b"knock", format!("127.0.0.1:{in_port}"))
+        .await
+        .unwrap();
+    match timeout(WAIT, listener.next()).await.unwrap().unwrap() {
+        Err(srt_tokio::SrtError::IncomingRejected { reason, .. }) => {
+            assert_eq!(reason, RejectReason::BadSecret);
+        }
+        other => panic!("our listener saw {other:?}"),
+    }
+    let code = timeout(WAIT, codes.recv()).await.unwrap().unwrap();
+    assert_eq!(
+        code,
+        RejectReason::BadSecret.code(),
+        "the rejection sent to libsrt"
+    );
+}
