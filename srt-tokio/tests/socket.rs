@@ -416,3 +416,19 @@ async fn a_live_write_sends_at_most_one_packet_as_one_message() {
         .unwrap();
     assert_eq!(got.len(), written);
 }
+
+#[tokio::test]
+async fn a_call_nobody_answers_fails_with_timeout_after_the_connect_timeout() {
+    let silent = std::net::UdpSocket::bind(any_port()).unwrap();
+    let started = Instant::now();
+    let call = SrtSocket::builder()
+        .connect_timeout(Duration::from_millis(500))
+        .call(silent.local_addr().unwrap());
+    let error = timeout(WAIT, call).await.unwrap().expect_err("connected");
+    assert_eq!(
+        error.reject_reason(),
+        Some(RejectReason::Timeout),
+        "{error}"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(500));
+}
