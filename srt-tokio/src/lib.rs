@@ -34,14 +34,18 @@
 //! One task owns one `tokio::net::UdpSocket` and its [`srt_proto::Endpoint`]
 //! (many connections share it: every connection a listener accepts lives on
 //! the listener's socket); sockets and listeners talk to it over channels.
-//! The runtime appears in two small modules (the task: socket, timer,
-//! spawn; and the `AsyncRead`/`AsyncWrite` impls over the socket's
-//! byte-stream view); the builder, the handles, the channels and the
-//! mapping of `std::time::Instant` onto the protocol clock are
-//! runtime-neutral, so an adapter for another runtime replaces those two.
+//! The runtime appears in three small modules (the task: socket, timer,
+//! spawn; the `AsyncRead`/`AsyncWrite` impls over the socket's byte-stream
+//! view; the server's spawn of a task per connection); the builder, the
+//! handles, the channels and the mapping of `std::time::Instant` onto the
+//! protocol clock are runtime-neutral, so an adapter for another runtime
+//! replaces those three.
 //!
-//! Not built yet: socket groups, the server framework and batched datagram
-//! I/O.
+//! [`SrtServer`] hands each accepted connection to a [`Handler`] by what
+//! its stream id asks for (publish or subscribe) and closes it when the
+//! handler returns.
+//!
+//! Not built yet: socket groups and batched datagram I/O.
 #![forbid(unsafe_code)]
 
 pub use srt_proto as proto;
@@ -52,10 +56,12 @@ mod driver;
 mod error;
 mod io;
 pub mod relay;
+pub mod server;
 mod shared;
 mod socket;
 pub mod uri;
 
 pub use builder::{SrtSocketBuilder, TransType};
 pub use error::SrtError;
+pub use server::{Handler, Role, Session, SrtServer};
 pub use socket::{SrtListener, SrtSocket};
