@@ -145,7 +145,7 @@ impl BitWriter {
     /// Writes the low `n` bits of `v`.
     pub(crate) fn bits(&mut self, n: u32, v: u32) {
         for i in (0..n).rev() {
-            if self.bit % 8 == 0 {
+            if self.bit.is_multiple_of(8) {
                 self.out.push(0);
             }
             let b = ((v >> i) & 1) as u8;

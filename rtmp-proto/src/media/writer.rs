@@ -277,16 +277,16 @@ impl FrameWriter {
         if let Some(Codec::Video(v)) = default(MediaKind::Video).map(|t| t.config.codec) {
             props.set("videocodecid", v.metadata_id());
         }
-        if let Some(t) = default(MediaKind::Audio) {
-            if let Codec::Audio(a) = t.config.codec {
-                props.set("audiocodecid", a.metadata_id());
-                if a == AudioCodec::Aac {
-                    if let Ok(asc) = AacConfig::parse(&t.config.config) {
-                        props.set("audiosamplerate", f64::from(asc.sample_rate));
-                        if let Some(ch) = asc.channels() {
-                            props.set("stereo", ch >= 2);
-                        }
-                    }
+        if let Some(t) = default(MediaKind::Audio)
+            && let Codec::Audio(a) = t.config.codec
+        {
+            props.set("audiocodecid", a.metadata_id());
+            if a == AudioCodec::Aac
+                && let Ok(asc) = AacConfig::parse(&t.config.config)
+            {
+                props.set("audiosamplerate", f64::from(asc.sample_rate));
+                if let Some(ch) = asc.channels() {
+                    props.set("stereo", ch >= 2);
                 }
             }
         }

@@ -423,11 +423,11 @@ impl ServerSession {
 
     fn on_timeout(&mut self) {
         let now = self.conn.now();
-        if let (Some(at), Some(interval)) = (self.next_ping, self.config.ping_interval) {
-            if now >= at {
-                self.conn.send_ping();
-                self.next_ping = Some(now.saturating_add(interval));
-            }
+        if let (Some(at), Some(interval)) = (self.next_ping, self.config.ping_interval)
+            && now >= at
+        {
+            self.conn.send_ping();
+            self.next_ping = Some(now.saturating_add(interval));
         }
     }
 
@@ -483,12 +483,11 @@ impl ServerSession {
             return;
         };
         let state = core::mem::replace(&mut stream.state, StreamState::Idle);
-        if let StreamState::Publishing(_) = state {
-            if let Ok(message) =
+        if let StreamState::Publishing(_) = state
+            && let Ok(message) =
                 on_status("status", "NetStream.Unpublish.Success", "Stop publishing")
-            {
-                let _ = self.conn.send(CSID_STREAM, 0, id, &message);
-            }
+        {
+            let _ = self.conn.send(CSID_STREAM, 0, id, &message);
         }
         self.end_stream_event(id, &state);
     }

@@ -338,7 +338,7 @@ impl KeyMaterial {
         salt: &[u8],
         wrapped: &[u8],
     ) -> Result<Self, KeyMaterialError> {
-        if salt.len() > MAX_SALT_LEN || salt.len() % 4 != 0 {
+        if salt.len() > MAX_SALT_LEN || !salt.len().is_multiple_of(4) {
             return Err(KeyMaterialError::SaltLength(salt.len()));
         }
         let expected = wrapped_len(keys, key_len);

@@ -38,7 +38,7 @@ impl LossList {
     /// before it starts (wrap-aware, as libsrt checks). A range whose first
     /// and last are equal is accepted, as libsrt does.
     pub fn decode(cif: Bytes) -> Result<Self, DecodeError> {
-        if cif.len() % 4 != 0 {
+        if !cif.len().is_multiple_of(4) {
             return Err(DecodeError::BadLength {
                 what: "NAK loss list",
                 len: cif.len(),

@@ -186,7 +186,7 @@ pub struct MessageSource {
 /// Whether message `index` of a [`MessageSource`] asks for in-order
 /// delivery.
 pub fn in_order(index: u64) -> bool {
-    index % 3 == 0
+    index.is_multiple_of(3)
 }
 
 fn about(p: &Packet, seq: SeqNumber) -> bool {

@@ -359,7 +359,7 @@ impl CongestionControl for FileCc {
             self.dec_count = self.dec_count.saturating_add(1);
             if may_decrease {
                 self.nak_count = self.nak_count.saturating_add(1);
-                if self.nak_count % self.dec_random.max(1) == 0 {
+                if self.nak_count.is_multiple_of(self.dec_random.max(1)) {
                     self.period_us = ceil(self.period_us * 1.03);
                     self.last_dec_seq = ctx.last_sent;
                 }

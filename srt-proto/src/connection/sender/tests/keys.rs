@@ -186,13 +186,13 @@ proptest! {
                 Op::Advance(d) => now += Duration::from_micros(u64::from(d) * 100),
                 Op::Poll => {
                     for p in flush(&mut s, now) {
-                        if let Packet::Data(d) = &p {
-                            if !d.retransmitted {
-                                if let Some(prev) = last_seq {
-                                    prop_assert!(d.seq.is_after(prev));
-                                }
-                                last_seq = Some(d.seq);
+                        if let Packet::Data(d) = &p
+                            && !d.retransmitted
+                        {
+                            if let Some(prev) = last_seq {
+                                prop_assert!(d.seq.is_after(prev));
                             }
+                            last_seq = Some(d.seq);
                         }
                     }
                 }
