@@ -186,6 +186,7 @@ impl Connection {
 
     /// Handles a packet from the peer (DATA or control other than the
     /// handshake).
+    #[inline]
     pub fn handle_packet(&mut self, mut packet: Packet, now: Instant) {
         let now = self.advance(now);
         if self.state == ConnectionState::Closed {
@@ -371,6 +372,7 @@ impl Connection {
     }
 
     /// The next event for the application.
+    #[inline]
     pub fn poll_event(&mut self) -> Option<ConnectionEvent> {
         self.events.pop_front()
     }

@@ -131,7 +131,12 @@ impl ReceiveBuffer {
             // slot, nothing to fill or look up.
             self.packets += 1;
             self.bytes += entry.payload.len();
-            self.slots.push_back(Slot::Full(entry));
+            // Written in place: a `Slot` built on the stack and copied in
+            // stalls on store forwarding (perf).
+            self.slots.push_back(Slot::Empty);
+            if let Some(slot) = self.slots.back_mut() {
+                *slot = Slot::Full(entry);
+            }
             return Insert::Stored;
         }
         while self.slots.len() <= off {
@@ -164,6 +169,15 @@ impl ReceiveBuffer {
             {
                 *slot = Slot::Dropped;
             }
+        }
+    }
+
+    /// The packet at the head, if one is stored there.
+    #[inline]
+    pub(crate) fn front_entry(&self) -> Option<&Entry> {
+        match self.slots.front() {
+            Some(Slot::Full(e)) => Some(e),
+            _ => None,
         }
     }
 

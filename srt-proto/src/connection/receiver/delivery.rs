@@ -5,7 +5,7 @@ use super::Receiver;
 use super::buffer::Head;
 use super::loss::FreshLoss;
 use crate::connection::ConnectionEvent;
-use crate::packet::DropRequest;
+use crate::packet::{DropRequest, PacketPosition};
 use crate::seq::SeqRange;
 use crate::time::Instant;
 use alloc::collections::VecDeque;
@@ -69,7 +69,38 @@ impl Receiver {
     }
 
     /// Delivers what is due and drops what is too late.
+    #[inline]
     pub(crate) fn deliver(&mut self, now: Instant) {
+        if self.head_waits(now) {
+            return;
+        }
+        self.deliver_due(now);
+    }
+
+    /// True when [`Self::deliver`] has nothing to do at `now`: the head is
+    /// a whole message not due yet (TSBPD), and nothing lies before the
+    /// buffer's start to clean up. The check every arriving packet makes
+    /// in live mode, short of the full walk.
+    #[inline]
+    fn head_waits(&self, now: Instant) -> bool {
+        let Some(e) = self.buf.front_entry() else {
+            return false;
+        };
+        let start = self.buf.start();
+        self.cfg.tsbpd
+            && (!self.cfg.message_api || e.position == PacketPosition::Only)
+            && self.tsbpd.delivery_time(e.ts) > now
+            && !self.next_expected.is_before(start)
+            && self.loss.first().is_none_or(|f| !f.is_before(start))
+            && self
+                .fresh
+                .front()
+                .is_none_or(|f| !f.range.first().is_before(start))
+            && (self.next_nak.is_none() || !self.loss.is_empty())
+    }
+
+    /// The walk of [`Self::deliver`].
+    fn deliver_due(&mut self, now: Instant) {
         loop {
             if self.buf.head_is_skippable() {
                 let d = self.buf.drop_front(1);
