@@ -7,10 +7,10 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::MediaError;
-use super::codec::{AudioCodec, LegacySound, TrackId};
+use super::codec::{AudioCodec, FourCc, LegacySound, TrackId};
 use super::cursor::Cursor;
 use super::enhanced::{
-    Framing, MultitrackType, read_modex, read_multitrack, read_tracks, write_ex_header, write_track,
+    EnhancedPacket, Framing, read_modex, read_multitrack, read_tracks, write_packets,
 };
 
 /// SoundFormat of AAC.
@@ -121,6 +121,34 @@ pub struct AudioPacket {
     pub data: AudioData,
 }
 
+impl EnhancedPacket for AudioPacket {
+    const MULTITRACK_CODE: u8 = PACKET_TYPE_MULTITRACK;
+    const LEGACY_CODEC: &'static str = "legacy sound format in enhanced framing";
+
+    fn track(&self) -> TrackId {
+        self.track
+    }
+
+    fn packet_type(&self) -> u8 {
+        self.data.enhanced_packet_type()
+    }
+
+    fn fourcc(&self) -> Option<FourCc> {
+        self.codec.fourcc()
+    }
+
+    fn write_body(&self, out: &mut Vec<u8>) -> Result<(), MediaError> {
+        match &self.data {
+            AudioData::SequenceStart(d) | AudioData::CodedFrames(d) => {
+                out.extend_from_slice(d);
+                Ok(())
+            }
+            AudioData::SequenceEnd => Ok(()),
+            AudioData::MultichannelConfig(m) => m.encode(out),
+        }
+    }
+}
+
 /// A parsed audio tag body (an RTMP audio message body).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AudioTag {
@@ -201,63 +229,13 @@ impl AudioTag {
                 };
                 encode_legacy(packet, out)
             }
-            Framing::Enhanced { modex, multitrack } => {
-                let first = self
-                    .packets
-                    .first()
-                    .ok_or(MediaError::Unrepresentable("no packets"))?;
-                let packet_type = first.data.enhanced_packet_type();
-                let shared_needed = *multitrack != Some(MultitrackType::ManyTracksManyCodecs);
-                if matches!(multitrack, None | Some(MultitrackType::OneTrack))
-                    && self.packets.len() != 1
-                {
-                    return Err(MediaError::Unrepresentable(
-                        "one-track framing carries exactly one packet",
-                    ));
-                }
-                let shared = if shared_needed {
-                    Some(first.codec.fourcc().ok_or(MediaError::Unrepresentable(
-                        "legacy sound format in enhanced framing",
-                    ))?)
-                } else {
-                    None
-                };
-                write_ex_header(
-                    out,
-                    FORMAT_EX_HEADER << 4,
-                    modex,
-                    *multitrack,
-                    PACKET_TYPE_MULTITRACK,
-                    packet_type,
-                    shared,
-                )?;
-                for p in &self.packets {
-                    if p.data.enhanced_packet_type() != packet_type {
-                        return Err(MediaError::Unrepresentable(
-                            "tracks of one tag share a packet type",
-                        ));
-                    }
-                    let fourcc = p.codec.fourcc().ok_or(MediaError::Unrepresentable(
-                        "legacy sound format in enhanced framing",
-                    ))?;
-                    if shared_needed && Some(fourcc) != shared {
-                        return Err(MediaError::Unrepresentable(
-                            "tracks of this multitrack type share a codec",
-                        ));
-                    }
-                    write_track(out, *multitrack, p.track, Some(fourcc), |out| {
-                        match &p.data {
-                            AudioData::SequenceStart(d) | AudioData::CodedFrames(d) => {
-                                out.extend_from_slice(d);
-                                Ok(())
-                            }
-                            AudioData::SequenceEnd => Ok(()),
-                            AudioData::MultichannelConfig(m) => m.encode(out),
-                        }
-                    })?;
-                }
-                Ok(())
-            }
+            Framing::Enhanced { modex, multitrack } => write_packets(
+                out,
+                FORMAT_EX_HEADER << 4,
+                modex,
+                *multitrack,
+                &self.packets,
+            ),
         }
     }
 

@@ -268,6 +268,81 @@ pub(crate) fn write_ex_header(
     Ok(())
 }
 
+/// One track's packet of an enhanced audio or video tag, as the packet
+/// writer [`write_packets`] sees it.
+pub(crate) trait EnhancedPacket {
+    /// The packet type value of Multitrack for this media kind.
+    const MULTITRACK_CODE: u8;
+    /// The refusal of a codec that has no FourCC.
+    const LEGACY_CODEC: &'static str;
+    /// The packet's track.
+    fn track(&self) -> TrackId;
+    /// The packet type value of its payload.
+    fn packet_type(&self) -> u8;
+    /// Its codec's FourCC (`None` for a legacy codec).
+    fn fourcc(&self) -> Option<FourCc>;
+    /// Appends its payload.
+    fn write_body(&self, out: &mut Vec<u8>) -> Result<(), MediaError>;
+}
+
+/// Writes the extended header and every packet of an enhanced tag. All
+/// packets share the first one's packet type; one-track framing carries
+/// exactly one packet; every multitrack type but ManyTracksManyCodecs shares
+/// the first packet's FourCC.
+pub(crate) fn write_packets<P: EnhancedPacket>(
+    out: &mut Vec<u8>,
+    first_high: u8,
+    modex: &[ModEx],
+    multitrack: Option<MultitrackType>,
+    packets: &[P],
+) -> Result<(), MediaError> {
+    let first = packets
+        .first()
+        .ok_or(MediaError::Unrepresentable("no packets"))?;
+    let packet_type = first.packet_type();
+    let shared_needed = multitrack != Some(MultitrackType::ManyTracksManyCodecs);
+    if matches!(multitrack, None | Some(MultitrackType::OneTrack)) && packets.len() != 1 {
+        return Err(MediaError::Unrepresentable(
+            "one-track framing carries exactly one packet",
+        ));
+    }
+    let fourcc_of = |p: &P| {
+        p.fourcc()
+            .ok_or(MediaError::Unrepresentable(P::LEGACY_CODEC))
+    };
+    let shared = if shared_needed {
+        Some(fourcc_of(first)?)
+    } else {
+        None
+    };
+    write_ex_header(
+        out,
+        first_high,
+        modex,
+        multitrack,
+        P::MULTITRACK_CODE,
+        packet_type,
+        shared,
+    )?;
+    for p in packets {
+        if p.packet_type() != packet_type {
+            return Err(MediaError::Unrepresentable(
+                "tracks of one tag share a packet type",
+            ));
+        }
+        let fourcc = fourcc_of(p)?;
+        if shared_needed && Some(fourcc) != shared {
+            return Err(MediaError::Unrepresentable(
+                "tracks of this multitrack type share a codec",
+            ));
+        }
+        write_track(out, multitrack, p.track(), Some(fourcc), |out| {
+            p.write_body(out)
+        })?;
+    }
+    Ok(())
+}
+
 /// Writes one track's prefix and body (produced by `body`) for the given
 /// multitrack type, back-patching the UI24 size where needed.
 pub(crate) fn write_track(

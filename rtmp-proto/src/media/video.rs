@@ -6,11 +6,10 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::MediaError;
-use super::codec::{TrackId, VideoCodec};
+use super::codec::{FourCc, TrackId, VideoCodec};
 use super::cursor::{Cursor, fits_i24, put_i24};
 use super::enhanced::{
-    Framing, MultitrackType, read_modex, read_multitrack, read_tracks, write_ex_header,
-    write_modex, write_track,
+    EnhancedPacket, Framing, read_modex, read_multitrack, read_tracks, write_modex, write_packets,
 };
 
 /// Legacy codec id of AVC.
@@ -301,59 +300,16 @@ impl VideoTag {
                 Ok(())
             }
             (Framing::Enhanced { modex, multitrack }, VideoTagContent::Packets(packets)) => {
-                let first = packets
-                    .first()
-                    .ok_or(MediaError::Unrepresentable("no packets"))?;
-                let packet_type = first.data.enhanced_packet_type();
-                if self.frame_type == VideoFrameType::Command && packet_type != PACKET_TYPE_METADATA
+                if self.frame_type == VideoFrameType::Command
+                    && packets
+                        .first()
+                        .is_some_and(|p| p.packet_type() != PACKET_TYPE_METADATA)
                 {
                     return Err(MediaError::Unrepresentable(
                         "command frame type with video packets",
                     ));
                 }
-                let shared_needed = *multitrack != Some(MultitrackType::ManyTracksManyCodecs);
-                if matches!(multitrack, None | Some(MultitrackType::OneTrack)) && packets.len() != 1
-                {
-                    return Err(MediaError::Unrepresentable(
-                        "one-track framing carries exactly one packet",
-                    ));
-                }
-                let shared = if shared_needed {
-                    let f = first.codec.fourcc().ok_or(MediaError::Unrepresentable(
-                        "legacy codec in enhanced framing",
-                    ))?;
-                    Some(f)
-                } else {
-                    None
-                };
-                write_ex_header(
-                    out,
-                    0x80 | high,
-                    modex,
-                    *multitrack,
-                    PACKET_TYPE_MULTITRACK,
-                    packet_type,
-                    shared,
-                )?;
-                for p in packets {
-                    if p.data.enhanced_packet_type() != packet_type {
-                        return Err(MediaError::Unrepresentable(
-                            "tracks of one tag share a packet type",
-                        ));
-                    }
-                    let fourcc = p.codec.fourcc().ok_or(MediaError::Unrepresentable(
-                        "legacy codec in enhanced framing",
-                    ))?;
-                    if shared_needed && Some(fourcc) != shared {
-                        return Err(MediaError::Unrepresentable(
-                            "tracks of this multitrack type share a codec",
-                        ));
-                    }
-                    write_track(out, *multitrack, p.track, Some(fourcc), |out| {
-                        encode_enhanced_data(p, out)
-                    })?;
-                }
-                Ok(())
+                write_packets(out, 0x80 | high, modex, *multitrack, packets)
             }
         }
     }
@@ -417,6 +373,27 @@ fn encode_legacy(high: u8, packet: &VideoPacket, out: &mut Vec<u8>) -> Result<()
     }
 }
 
+impl EnhancedPacket for VideoPacket {
+    const MULTITRACK_CODE: u8 = PACKET_TYPE_MULTITRACK;
+    const LEGACY_CODEC: &'static str = "legacy codec in enhanced framing";
+
+    fn track(&self) -> TrackId {
+        self.track
+    }
+
+    fn packet_type(&self) -> u8 {
+        self.data.enhanced_packet_type()
+    }
+
+    fn fourcc(&self) -> Option<FourCc> {
+        self.codec.fourcc()
+    }
+
+    fn write_body(&self, out: &mut Vec<u8>) -> Result<(), MediaError> {
+        encode_enhanced_data(self, out)
+    }
+}
+
 fn encode_enhanced_data(p: &VideoPacket, out: &mut Vec<u8>) -> Result<(), MediaError> {
     match &p.data {
         VideoData::SequenceStart(d)
@@ -449,7 +426,7 @@ fn encode_enhanced_data(p: &VideoPacket, out: &mut Vec<u8>) -> Result<(), MediaE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::media::{FourCc, ModEx};
+    use crate::media::{ModEx, MultitrackType};
 
     fn parse(b: &[u8]) -> Result<VideoTag, MediaError> {
         VideoTag::parse(&Bytes::copy_from_slice(b))
