@@ -53,6 +53,7 @@ pub use srt_proto as proto;
 mod builder;
 mod clock;
 mod driver;
+mod engine;
 mod error;
 mod io;
 pub mod relay;
