@@ -1,8 +1,65 @@
-//! smol adapter for [`srt_proto`].
+//! smol adapter for [`srt_proto`]: SRT sockets and listeners, with the same
+//! API as srt-tokio's.
 //!
-//! Not built yet: the socket, listener and group types arrive with the
-//! adapters work (see the README's feature table). Until then this crate only
-//! re-exports the protocol core.
+//! ```
+//! use bytes::Bytes;
+//! use futures_util::{SinkExt, StreamExt};
+//! use srt_smol::SrtSocket;
+//! use std::time::{Duration, Instant};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # smol::block_on(async {
+//! let mut listener = SrtSocket::builder()
+//!     .passphrase("correct horse battery")
+//!     .listen("127.0.0.1:0".parse()?)
+//!     .await?;
+//! let mut caller = SrtSocket::builder()
+//!     .passphrase("correct horse battery")
+//!     .latency(Duration::from_millis(80))
+//!     .call(listener.local_addr())
+//!     .await?;
+//! let mut accepted = listener.next().await.ok_or("listener ended")??;
+//! caller.send((Instant::now(), Bytes::from_static(b"hello"))).await?;
+//! let (_src_time, message) = accepted.next().await.ok_or("closed")??;
+//! assert_eq!(message, "hello");
+//! caller.close().await?;
+//! # Ok(())
+//! # })
+//! # }
+//! ```
+//!
+//! In file mode ([`TransType::File`]) the socket is also `futures-io`'s
+//! `AsyncRead` + `AsyncWrite` (smol's `smol::io` traits).
+//!
+//! # Structure
+//! One task (on smol's global executor) owns one `Async<UdpSocket>` and its
+//! [`srt_proto::Endpoint`]; sockets and listeners talk to it over channels.
+//! Only `driver.rs` (the socket, the `async-io` timer, the spawn) and
+//! `io.rs` (the `futures-io` traits) are smol's: the builder, the handles,
+//! the channels, the clock and what the task does with each wake are
+//! srt-tokio's runtime-neutral modules, compiled here from the same source
+//! files so the two adapters cannot drift apart.
+//!
+//! Not built yet: `SrtServer`, socket groups and batched datagram I/O.
 #![forbid(unsafe_code)]
 
 pub use srt_proto as proto;
+
+#[path = "../../srt-tokio/src/builder.rs"]
+mod builder;
+#[path = "../../srt-tokio/src/clock.rs"]
+mod clock;
+mod driver;
+#[path = "../../srt-tokio/src/engine.rs"]
+mod engine;
+#[path = "../../srt-tokio/src/error.rs"]
+mod error;
+mod io;
+#[path = "../../srt-tokio/src/shared.rs"]
+mod shared;
+#[path = "../../srt-tokio/src/socket.rs"]
+mod socket;
+
+pub use builder::{SrtSocketBuilder, TransType};
+pub use error::SrtError;
+pub use socket::{SrtListener, SrtSocket};
