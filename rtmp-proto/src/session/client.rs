@@ -6,7 +6,7 @@ use bytes::Bytes;
 
 use super::command::{Command, PublishType, command, status_from};
 use super::connection::{
-    CSID_AUDIO, CSID_COMMAND, CSID_SOURCE, CSID_STREAM, CSID_VIDEO, Connection, Counters, Incoming,
+    CSID_AUDIO, CSID_COMMAND, CSID_SOURCE, CSID_STREAM, CSID_VIDEO, Connection, Counters, Session,
 };
 use super::events::{ClientEvent, CloseReason};
 use super::{ClientOutput, Input, Instant, SessionError, StreamId};
@@ -14,9 +14,7 @@ use crate::amf0::Value;
 use crate::chunk::{ChunkLimits, DEFAULT_CHUNK_SIZE};
 use crate::handshake::{self, Handshake};
 use crate::media::{MediaEvent, MediaKind, Metadata, TagType, mux_into};
-use crate::message::{
-    AggregateSplitter, AmfEncoding, Message, RawMessage, UserControlEvent, type_id,
-};
+use crate::message::{AmfEncoding, Message, RawMessage, UserControlEvent, type_id};
 
 /// How a [`ClientSession`] connects.
 #[derive(Debug, Clone)]
@@ -134,23 +132,7 @@ impl ClientSession {
         now: Instant,
         out: &mut Vec<ClientOutput>,
     ) {
-        self.conn.tick(now);
-        if !self.conn.is_closed() {
-            match input {
-                Input::Bytes(bytes) => match self.conn.receive(bytes) {
-                    Ok(finished) => {
-                        if finished {
-                            self.on_handshake_done();
-                        }
-                        self.process();
-                    }
-                    Err(reason) => self.finish(reason),
-                },
-                Input::Timeout => {}
-                Input::TransportClosed => self.finish(CloseReason::TransportClosed),
-            }
-        }
-        self.conn.drain_into(out);
+        Session::dispatch_input(self, input, now, out);
     }
 
     /// Returns the outputs queued by application calls since the last drain
@@ -409,22 +391,25 @@ impl ClientSession {
                 }));
         }
     }
+}
 
-    fn process(&mut self) {
-        while !self.conn.is_closed() {
-            match self.conn.next_incoming() {
-                Ok(None) => break,
-                Ok(Some(Incoming::PingResponse(timestamp))) => {
-                    self.conn.event(ClientEvent::PingResponse { timestamp });
-                }
-                Ok(Some(Incoming::Message(message))) => {
-                    if let Err(reason) = self.on_message(message) {
-                        self.finish(reason);
-                    }
-                }
-                Err(reason) => self.finish(reason),
-            }
-        }
+impl Session for ClientSession {
+    type Event = ClientEvent;
+
+    fn conn(&self) -> &Connection<ClientEvent> {
+        &self.conn
+    }
+
+    fn conn_mut(&mut self) -> &mut Connection<ClientEvent> {
+        &mut self.conn
+    }
+
+    fn ping_response(timestamp: u32) -> ClientEvent {
+        ClientEvent::PingResponse { timestamp }
+    }
+
+    fn handshake_finished(&mut self) {
+        self.on_handshake_done();
     }
 
     fn finish(&mut self, reason: CloseReason) {
@@ -432,45 +417,10 @@ impl ClientSession {
         self.conn.event(ClientEvent::Closed { reason });
     }
 
-    fn on_message(&mut self, message: RawMessage) -> Result<(), CloseReason> {
-        match message.type_id {
-            type_id::COMMAND_AMF0 | type_id::COMMAND_AMF3 => {
-                let encoding = if message.type_id == type_id::COMMAND_AMF0 {
-                    AmfEncoding::Amf0
-                } else {
-                    AmfEncoding::Amf3
-                };
-                let cmd = Command::decode(encoding, &message.payload).map_err(CloseReason::Amf)?;
-                self.on_command(message.stream_id, &cmd)
-            }
-            type_id::AUDIO | type_id::VIDEO | type_id::DATA_AMF0 | type_id::DATA_AMF3 => {
-                self.on_stream_data(message);
-                Ok(())
-            }
-            type_id::AGGREGATE => {
-                for sub in AggregateSplitter::new(&message) {
-                    match sub {
-                        Ok(sub) if sub.type_id != type_id::AGGREGATE => self.on_stream_data(sub),
-                        _ => self.conn.counters.ignored_messages += 1,
-                    }
-                }
-                Ok(())
-            }
-            type_id::USER_CONTROL => {
-                self.on_user_control(&message);
-                Ok(())
-            }
-            _ => {
-                self.conn.counters.ignored_messages += 1;
-                Ok(())
-            }
-        }
-    }
-
     /// Stream Begin, Stream EOF and Stream Dry become events (nginx-rtmp
     /// tells its players of publish and unpublish with these alone); the
     /// connection already answered pings, the rest is ignored.
-    fn on_user_control(&mut self, message: &RawMessage) {
+    fn user_control(&mut self, message: &RawMessage) {
         let event = match message.decode() {
             Ok(Message::UserControl(UserControlEvent::StreamBegin { stream_id })) => {
                 ClientEvent::StreamBegin {
@@ -495,7 +445,7 @@ impl ClientSession {
         self.conn.event(event);
     }
 
-    fn on_stream_data(&mut self, message: RawMessage) {
+    fn stream_data(&mut self, message: RawMessage) {
         if self.stream != Some(message.stream_id) || self.state != State::Playing {
             self.conn.counters.ignored_messages += 1;
             return;
@@ -532,7 +482,7 @@ impl ClientSession {
         self.conn.event(event);
     }
 
-    fn on_command(&mut self, stream_id: u32, cmd: &Command<'_>) -> Result<(), CloseReason> {
+    fn command(&mut self, stream_id: u32, cmd: &Command<'_>) -> Result<(), CloseReason> {
         match cmd.name() {
             "_result" if cmd.transaction == 1.0 && self.state == State::Connecting => {
                 self.state = State::Connected;

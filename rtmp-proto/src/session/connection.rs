@@ -5,11 +5,14 @@
 use alloc::vec::Vec;
 use bytes::{Bytes, BytesMut};
 
+use super::command::Command;
 use super::events::CloseReason;
-use super::{Instant, Output};
+use super::{Input, Instant, Output};
 use crate::chunk::{ChunkLimits, ChunkReader, ChunkWriter, PROTOCOL_CONTROL_CHUNK_STREAM_ID};
 use crate::handshake::Handshake;
-use crate::message::{Message, RawMessage, UserControlEvent};
+use crate::message::{
+    AggregateSplitter, AmfEncoding, Message, RawMessage, UserControlEvent, type_id,
+};
 
 /// Chunk stream for commands on message stream 0 (`connect`, `_result`, ...).
 pub(crate) const CSID_COMMAND: u32 = 3;
@@ -283,5 +286,131 @@ impl<E> Connection<E> {
     /// Bytes received but not yet read as messages.
     pub(crate) fn buffered_input(&self) -> usize {
         self.input.len()
+    }
+}
+
+/// What server and client do alike with their input: feed received bytes to
+/// the [`Connection`], read the messages it yields and sort them by type.
+/// Each side supplies its own handling of commands, stream data and user
+/// control events.
+pub(crate) trait Session {
+    /// The side's event type.
+    type Event;
+
+    /// The connection.
+    fn conn(&self) -> &Connection<Self::Event>;
+
+    /// The connection, to change.
+    fn conn_mut(&mut self) -> &mut Connection<Self::Event>;
+
+    /// The event reporting a ping response.
+    fn ping_response(timestamp: u32) -> Self::Event;
+
+    /// Whether to read on (a server stops while a request waits for the
+    /// application).
+    fn reads_on(&self) -> bool {
+        true
+    }
+
+    /// The handshake finished during this input.
+    fn handshake_finished(&mut self);
+
+    /// The time asked for with `next_timeout` has come.
+    fn timeout(&mut self) {}
+
+    /// Closes and reports why.
+    fn finish(&mut self, reason: CloseReason);
+
+    /// A command message on message stream `stream_id`.
+    fn command(&mut self, stream_id: u32, cmd: &Command<'_>) -> Result<(), CloseReason>;
+
+    /// An audio, video or data message (on its own or out of an aggregate).
+    fn stream_data(&mut self, message: RawMessage);
+
+    /// A user control message other than a ping (ignored unless overridden).
+    fn user_control(&mut self, _message: &RawMessage) {
+        self.conn_mut().counters.ignored_messages += 1;
+    }
+
+    /// Handles one input and appends every output queued since the last
+    /// drain to `out`.
+    fn dispatch_input(
+        &mut self,
+        input: Input<'_>,
+        now: Instant,
+        out: &mut Vec<Output<Self::Event>>,
+    ) {
+        self.conn_mut().tick(now);
+        if !self.conn().is_closed() {
+            match input {
+                Input::Bytes(bytes) => match self.conn_mut().receive(bytes) {
+                    Ok(finished) => {
+                        if finished {
+                            self.handshake_finished();
+                        }
+                        self.process();
+                    }
+                    Err(reason) => self.finish(reason),
+                },
+                Input::Timeout => self.timeout(),
+                Input::TransportClosed => self.finish(CloseReason::TransportClosed),
+            }
+        }
+        self.conn_mut().drain_into(out);
+    }
+
+    /// Reads and handles messages until none is complete (or the session
+    /// stops reading).
+    fn process(&mut self) {
+        while self.reads_on() && !self.conn().is_closed() {
+            match self.conn_mut().next_incoming() {
+                Ok(None) => break,
+                Ok(Some(Incoming::PingResponse(timestamp))) => {
+                    self.conn_mut().event(Self::ping_response(timestamp));
+                }
+                Ok(Some(Incoming::Message(message))) => {
+                    if let Err(reason) = self.on_message(message) {
+                        self.finish(reason);
+                    }
+                }
+                Err(reason) => self.finish(reason),
+            }
+        }
+    }
+
+    /// Sorts one message by type.
+    fn on_message(&mut self, message: RawMessage) -> Result<(), CloseReason> {
+        match message.type_id {
+            type_id::COMMAND_AMF0 | type_id::COMMAND_AMF3 => {
+                let encoding = if message.type_id == type_id::COMMAND_AMF0 {
+                    AmfEncoding::Amf0
+                } else {
+                    AmfEncoding::Amf3
+                };
+                let cmd = Command::decode(encoding, &message.payload).map_err(CloseReason::Amf)?;
+                self.command(message.stream_id, &cmd)
+            }
+            type_id::AUDIO | type_id::VIDEO | type_id::DATA_AMF0 | type_id::DATA_AMF3 => {
+                self.stream_data(message);
+                Ok(())
+            }
+            type_id::AGGREGATE => {
+                for sub in AggregateSplitter::new(&message) {
+                    match sub {
+                        Ok(sub) if sub.type_id != type_id::AGGREGATE => self.stream_data(sub),
+                        _ => self.conn_mut().counters.ignored_messages += 1,
+                    }
+                }
+                Ok(())
+            }
+            type_id::USER_CONTROL => {
+                self.user_control(&message);
+                Ok(())
+            }
+            _ => {
+                self.conn_mut().counters.ignored_messages += 1;
+                Ok(())
+            }
+        }
     }
 }

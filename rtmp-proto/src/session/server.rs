@@ -7,7 +7,7 @@ use core::time::Duration;
 
 use super::command::{Command, command, on_status, status_object};
 use super::connection::{
-    CSID_AUDIO, CSID_COMMAND, CSID_STREAM, CSID_VIDEO, Connection, Counters, Incoming,
+    CSID_AUDIO, CSID_COMMAND, CSID_STREAM, CSID_VIDEO, Connection, Counters, Session,
 };
 use super::events::{CloseReason, ServerEvent};
 use super::{Input, Instant, RequestId, ServerOutput, SessionError, StreamId};
@@ -15,9 +15,7 @@ use crate::amf0::Value;
 use crate::chunk::ChunkLimits;
 use crate::handshake::{self, Handshake};
 use crate::media::{MediaEvent, MediaKind, Metadata, TagType, mux_into};
-use crate::message::{
-    AggregateSplitter, AmfEncoding, Message, RawMessage, UserControlEvent, type_id,
-};
+use crate::message::{AmfEncoding, Message, RawMessage, UserControlEvent, type_id};
 
 mod commands;
 
@@ -164,23 +162,7 @@ impl ServerSession {
         now: Instant,
         out: &mut Vec<ServerOutput>,
     ) {
-        self.conn.tick(now);
-        if !self.conn.is_closed() {
-            match input {
-                Input::Bytes(bytes) => match self.conn.receive(bytes) {
-                    Ok(finished) => {
-                        if finished {
-                            self.conn.event(ServerEvent::HandshakeDone);
-                        }
-                        self.process();
-                    }
-                    Err(reason) => self.finish(reason),
-                },
-                Input::Timeout => self.on_timeout(),
-                Input::TransportClosed => self.finish(CloseReason::TransportClosed),
-            }
-        }
-        self.conn.drain_into(out);
+        Session::dispatch_input(self, input, now, out);
     }
 
     /// Returns the outputs queued by application calls since the last drain.
@@ -437,36 +419,6 @@ impl ServerSession {
         }
     }
 
-    /// Reads and handles messages until none is complete or a request is pending.
-    fn process(&mut self) {
-        while self.pending.is_none() && !self.conn.is_closed() {
-            match self.conn.next_incoming() {
-                Ok(None) => break,
-                Ok(Some(Incoming::PingResponse(timestamp))) => {
-                    self.conn.event(ServerEvent::PingResponse { timestamp });
-                }
-                Ok(Some(Incoming::Message(message))) => {
-                    if let Err(reason) = self.on_message(message) {
-                        self.finish(reason);
-                    }
-                }
-                Err(reason) => self.finish(reason),
-            }
-        }
-    }
-
-    /// Ends every stream, closes, and reports why.
-    fn finish(&mut self, reason: CloseReason) {
-        let streams = core::mem::take(&mut self.streams);
-        for stream in streams {
-            self.end_stream_event(stream.id, &stream.state);
-        }
-        self.pending = None;
-        self.next_ping = None;
-        self.conn.close();
-        self.conn.event(ServerEvent::Closed { reason });
-    }
-
     fn end_stream_event(&mut self, id: u32, state: &StreamState) {
         let stream = StreamId(id);
         match state {
@@ -497,40 +449,54 @@ impl ServerSession {
             .iter()
             .any(|s| s.id == stream_id && matches!(s.state, StreamState::Publishing(_)))
     }
+}
 
-    fn on_message(&mut self, message: RawMessage) -> Result<(), CloseReason> {
-        match message.type_id {
-            type_id::COMMAND_AMF0 | type_id::COMMAND_AMF3 => {
-                let encoding = if message.type_id == type_id::COMMAND_AMF0 {
-                    AmfEncoding::Amf0
-                } else {
-                    AmfEncoding::Amf3
-                };
-                let cmd = Command::decode(encoding, &message.payload).map_err(CloseReason::Amf)?;
-                self.on_command(message.stream_id, &cmd)
-            }
-            type_id::AUDIO | type_id::VIDEO | type_id::DATA_AMF0 | type_id::DATA_AMF3 => {
-                self.on_stream_data(message);
-                Ok(())
-            }
-            type_id::AGGREGATE => {
-                for sub in AggregateSplitter::new(&message) {
-                    match sub {
-                        Ok(sub) if sub.type_id != type_id::AGGREGATE => self.on_stream_data(sub),
-                        _ => self.conn.counters.ignored_messages += 1,
-                    }
-                }
-                Ok(())
-            }
-            _ => {
-                self.conn.counters.ignored_messages += 1;
-                Ok(())
-            }
+impl Session for ServerSession {
+    type Event = ServerEvent;
+
+    fn conn(&self) -> &Connection<ServerEvent> {
+        &self.conn
+    }
+
+    fn conn_mut(&mut self) -> &mut Connection<ServerEvent> {
+        &mut self.conn
+    }
+
+    fn ping_response(timestamp: u32) -> ServerEvent {
+        ServerEvent::PingResponse { timestamp }
+    }
+
+    /// Reads stop while a request is pending.
+    fn reads_on(&self) -> bool {
+        self.pending.is_none()
+    }
+
+    fn handshake_finished(&mut self) {
+        self.conn.event(ServerEvent::HandshakeDone);
+    }
+
+    fn timeout(&mut self) {
+        self.on_timeout();
+    }
+
+    /// Ends every stream, closes, and reports why.
+    fn finish(&mut self, reason: CloseReason) {
+        let streams = core::mem::take(&mut self.streams);
+        for stream in streams {
+            self.end_stream_event(stream.id, &stream.state);
         }
+        self.pending = None;
+        self.next_ping = None;
+        self.conn.close();
+        self.conn.event(ServerEvent::Closed { reason });
+    }
+
+    fn command(&mut self, stream_id: u32, cmd: &Command<'_>) -> Result<(), CloseReason> {
+        self.on_command(stream_id, cmd)
     }
 
     /// Audio, video and data on a publishing stream become events.
-    fn on_stream_data(&mut self, message: RawMessage) {
+    fn stream_data(&mut self, message: RawMessage) {
         if !self.publishing(message.stream_id) {
             self.conn.counters.ignored_messages += 1;
             return;
