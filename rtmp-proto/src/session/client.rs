@@ -5,16 +5,14 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::command::{Command, PublishType, command, status_from};
-use super::connection::{
-    CSID_AUDIO, CSID_COMMAND, CSID_SOURCE, CSID_STREAM, CSID_VIDEO, Connection, Counters, Session,
-};
+use super::connection::{CSID_COMMAND, CSID_SOURCE, Connection, Counters, Session, mux_media};
 use super::events::{ClientEvent, CloseReason};
 use super::{ClientOutput, Input, Instant, SessionError, StreamId};
 use crate::amf0::Value;
 use crate::chunk::{ChunkLimits, DEFAULT_CHUNK_SIZE};
 use crate::handshake::{self, Handshake};
-use crate::media::{MediaEvent, MediaKind, Metadata, TagType, mux_into};
-use crate::message::{AmfEncoding, Message, RawMessage, UserControlEvent, type_id};
+use crate::media::{MediaEvent, MediaKind, Metadata};
+use crate::message::{Message, RawMessage, UserControlEvent, type_id};
 
 /// How a [`ClientSession`] connects.
 #[derive(Debug, Clone)]
@@ -199,12 +197,7 @@ impl ClientSession {
         metadata
             .encode_set_data_frame(&mut body)
             .map_err(|_| SessionError::Encode)?;
-        let message = Message::Data {
-            encoding: AmfEncoding::Amf0,
-            payload: Bytes::from(body),
-        };
-        self.conn
-            .send(CSID_STREAM, metadata.timestamp, stream, &message)
+        self.conn.send_data(metadata.timestamp, stream, body)
     }
 
     /// Sends an audio or video tag body stamped `timestamp` (ms) on the
@@ -216,19 +209,7 @@ impl ClientSession {
         body: Bytes,
     ) -> Result<(), SessionError> {
         let stream = self.publishing_stream()?;
-        let (csid, type_id) = match kind {
-            MediaKind::Audio => (CSID_AUDIO, type_id::AUDIO),
-            MediaKind::Video => (CSID_VIDEO, type_id::VIDEO),
-        };
-        self.conn.send_raw(
-            csid,
-            &RawMessage {
-                timestamp,
-                type_id,
-                stream_id: stream,
-                payload: body,
-            },
-        )
+        self.conn.send_media(stream, kind, timestamp, body)
     }
 
     /// Muxes a [`MediaEvent`] with [`crate::media::mux_into`] and sends it.
@@ -237,14 +218,8 @@ impl ClientSession {
             return self.send_metadata(metadata);
         }
         self.publishing_stream()?;
-        let mut body = Vec::new();
-        let (tag_type, timestamp) = mux_into(event, &mut body).map_err(|_| SessionError::Encode)?;
-        let kind = match tag_type {
-            TagType::Audio => MediaKind::Audio,
-            TagType::Video => MediaKind::Video,
-            _ => return Err(SessionError::Encode),
-        };
-        self.send_media(kind, timestamp, Bytes::from(body))
+        let (kind, timestamp, body) = mux_media(event)?;
+        self.send_media(kind, timestamp, body)
     }
 
     /// Closes cleanly: a publisher sends `FCUnpublish` and `deleteStream`, a

@@ -10,6 +10,7 @@ use super::events::CloseReason;
 use super::{Input, Instant, Output};
 use crate::chunk::{ChunkLimits, ChunkReader, ChunkWriter, PROTOCOL_CONTROL_CHUNK_STREAM_ID};
 use crate::handshake::Handshake;
+use crate::media::{MediaEvent, MediaKind, TagType, mux_into};
 use crate::message::{
     AggregateSplitter, AmfEncoding, Message, RawMessage, UserControlEvent, type_id,
 };
@@ -250,6 +251,45 @@ impl<E> Connection<E> {
             .map_err(|_| super::SessionError::Encode)
     }
 
+    /// Sends an AMF0 data message body (metadata) on message stream
+    /// `stream_id`.
+    pub(crate) fn send_data(
+        &mut self,
+        timestamp: u32,
+        stream_id: u32,
+        body: Vec<u8>,
+    ) -> Result<(), super::SessionError> {
+        let message = Message::Data {
+            encoding: AmfEncoding::Amf0,
+            payload: Bytes::from(body),
+        };
+        self.send(CSID_STREAM, timestamp, stream_id, &message)
+    }
+
+    /// Sends an audio or video tag body on message stream `stream_id`, on
+    /// the chunk stream of its kind, without copying it.
+    pub(crate) fn send_media(
+        &mut self,
+        stream_id: u32,
+        kind: MediaKind,
+        timestamp: u32,
+        body: Bytes,
+    ) -> Result<(), super::SessionError> {
+        let (csid, type_id) = match kind {
+            MediaKind::Audio => (CSID_AUDIO, type_id::AUDIO),
+            MediaKind::Video => (CSID_VIDEO, type_id::VIDEO),
+        };
+        self.send_raw(
+            csid,
+            &RawMessage {
+                timestamp,
+                type_id,
+                stream_id,
+                payload: body,
+            },
+        )
+    }
+
     /// Counts `bytes` the caller wrote on chunk stream `csid` itself (after
     /// draining the outputs), and makes the writer's next message on `csid`
     /// start with a full header, since the peer's reader state for it is
@@ -287,6 +327,22 @@ impl<E> Connection<E> {
     pub(crate) fn buffered_input(&self) -> usize {
         self.input.len()
     }
+}
+
+/// Muxes an audio or video [`MediaEvent`] with [`mux_into`]: its kind,
+/// timestamp and tag body.
+pub(crate) fn mux_media(
+    event: &MediaEvent,
+) -> Result<(MediaKind, u32, Bytes), super::SessionError> {
+    let mut body = Vec::new();
+    let (tag_type, timestamp) =
+        mux_into(event, &mut body).map_err(|_| super::SessionError::Encode)?;
+    let kind = match tag_type {
+        TagType::Audio => MediaKind::Audio,
+        TagType::Video => MediaKind::Video,
+        _ => return Err(super::SessionError::Encode),
+    };
+    Ok((kind, timestamp, Bytes::from(body)))
 }
 
 /// What server and client do alike with their input: feed received bytes to

@@ -6,16 +6,14 @@ use bytes::Bytes;
 use core::time::Duration;
 
 use super::command::{Command, command, on_status, status_object};
-use super::connection::{
-    CSID_AUDIO, CSID_COMMAND, CSID_STREAM, CSID_VIDEO, Connection, Counters, Session,
-};
+use super::connection::{CSID_COMMAND, CSID_STREAM, Connection, Counters, Session, mux_media};
 use super::events::{CloseReason, ServerEvent};
 use super::{Input, Instant, RequestId, ServerOutput, SessionError, StreamId};
 use crate::amf0::Value;
 use crate::chunk::ChunkLimits;
 use crate::handshake::{self, Handshake};
-use crate::media::{MediaEvent, MediaKind, Metadata, TagType, mux_into};
-use crate::message::{AmfEncoding, Message, RawMessage, UserControlEvent, type_id};
+use crate::media::{MediaEvent, MediaKind, Metadata};
+use crate::message::{Message, RawMessage, UserControlEvent, type_id};
 
 mod commands;
 
@@ -273,12 +271,7 @@ impl ServerSession {
         metadata
             .encode(&mut body)
             .map_err(|_| SessionError::Encode)?;
-        let message = Message::Data {
-            encoding: AmfEncoding::Amf0,
-            payload: Bytes::from(body),
-        };
-        self.conn
-            .send(CSID_STREAM, metadata.timestamp, stream.0, &message)
+        self.conn.send_data(metadata.timestamp, stream.0, body)
     }
 
     /// Sends an audio or video tag body, stamped `timestamp` (ms), to a
@@ -292,19 +285,7 @@ impl ServerSession {
         body: Bytes,
     ) -> Result<(), SessionError> {
         self.check_playing(stream)?;
-        let (csid, type_id) = match kind {
-            MediaKind::Audio => (CSID_AUDIO, type_id::AUDIO),
-            MediaKind::Video => (CSID_VIDEO, type_id::VIDEO),
-        };
-        self.conn.send_raw(
-            csid,
-            &RawMessage {
-                timestamp,
-                type_id,
-                stream_id: stream.0,
-                payload: body,
-            },
-        )
+        self.conn.send_media(stream.0, kind, timestamp, body)
     }
 
     /// Takes note that the caller wrote `bytes` of `kind` media for
@@ -336,14 +317,8 @@ impl ServerSession {
             return self.send_metadata(stream, metadata);
         }
         self.check_playing(stream)?;
-        let mut body = Vec::new();
-        let (tag_type, timestamp) = mux_into(event, &mut body).map_err(|_| SessionError::Encode)?;
-        let kind = match tag_type {
-            TagType::Audio => MediaKind::Audio,
-            TagType::Video => MediaKind::Video,
-            _ => return Err(SessionError::Encode),
-        };
-        self.send_media(stream, kind, timestamp, Bytes::from(body))
+        let (kind, timestamp, body) = mux_media(event)?;
+        self.send_media(stream, kind, timestamp, body)
     }
 
     /// Tells a player the publisher went away: Stream EOF and
