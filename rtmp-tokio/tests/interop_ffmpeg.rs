@@ -15,10 +15,6 @@ use rtmp_tokio::RtmpClient;
 
 const LIMIT: Duration = Duration::from_secs(30);
 
-fn url(port: u16, key: &str) -> String {
-    format!("rtmp://127.0.0.1:{port}/live/{key}")
-}
-
 /// A player attached before the publish starts gets every packet: the
 /// played file's packet list is the source's, packet for packet.
 #[tokio::test]
@@ -30,35 +26,12 @@ async fn ffmpeg_publish_is_relayed_to_an_ffmpeg_player_packet_for_packet() {
     let server = server().await;
     let port = server.local_addr().port();
     let out = dir.path("played.flv");
-    let mut player = spawn(
-        "ffmpeg",
-        &[
-            "-hide_banner",
-            "-y",
-            "-i",
-            &url(port, "a"),
-            "-c",
-            "copy",
-            "-copyts",
-            "-f",
-            "flv",
-            out.to_str().unwrap(),
-        ],
-        &dir.path("player.log"),
-    );
+    let mut player =
+        spawn_ffmpeg_recorder(&["-i", &live_url(port, "a")], &out, &dir.path("player.log"));
     wait_server_players(&server, "live/a", 1).await;
-    let mut publisher = spawn(
-        "ffmpeg",
-        &[
-            "-hide_banner",
-            "-i",
-            source_path().to_str().unwrap(),
-            "-c",
-            "copy",
-            "-f",
-            "flv",
-            &url(port, "a"),
-        ],
+    let mut publisher = spawn_ffmpeg_publisher(
+        &["-i", &source_arg()],
+        &live_url(port, "a"),
         &dir.path("publisher.log"),
     );
     wait_exit(&mut publisher, LIMIT, "ffmpeg publisher").await;
@@ -89,38 +62,15 @@ async fn ffmpeg_player_joining_late_starts_at_a_keyframe_with_the_stream_intact(
     let server = server().await;
     let port = server.local_addr().port();
     let out = dir.path("played.flv");
-    let mut publisher = spawn(
-        "ffmpeg",
-        &[
-            "-hide_banner",
-            "-re",
-            "-i",
-            source_path().to_str().unwrap(),
-            "-t",
-            "3",
-            "-c",
-            "copy",
-            "-f",
-            "flv",
-            &url(port, "late"),
-        ],
+    let mut publisher = spawn_ffmpeg_publisher(
+        &["-re", "-i", &source_arg(), "-t", "3"],
+        &live_url(port, "late"),
         &dir.path("publisher.log"),
     );
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let mut player = spawn(
-        "ffmpeg",
-        &[
-            "-hide_banner",
-            "-y",
-            "-i",
-            &url(port, "late"),
-            "-c",
-            "copy",
-            "-copyts",
-            "-f",
-            "flv",
-            out.to_str().unwrap(),
-        ],
+    let mut player = spawn_ffmpeg_recorder(
+        &["-i", &live_url(port, "late")],
+        &out,
         &dir.path("player.log"),
     );
     wait_exit(&mut publisher, LIMIT, "ffmpeg publisher").await;
@@ -159,28 +109,15 @@ async fn our_client_publish_is_recorded_by_ffmpeg_listen_packet_for_packet() {
     let dir = TempDir::new("ff-listen");
     let port = free_port();
     let out = dir.path("recorded.flv");
-    let mut recorder = spawn(
-        "ffmpeg",
-        &[
-            "-hide_banner",
-            "-y",
-            "-listen",
-            "1",
-            "-i",
-            &url(port, "rec"),
-            "-c",
-            "copy",
-            "-copyts",
-            "-f",
-            "flv",
-            out.to_str().unwrap(),
-        ],
+    let mut recorder = spawn_ffmpeg_recorder(
+        &["-listen", "1", "-i", &live_url(port, "rec")],
+        &out,
         &dir.path("recorder.log"),
     );
     // ffmpeg's listener accepts one connection: wait for it without probing it.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let mut publisher = loop {
-        match RtmpClient::connect(&url(port, "rec")).await {
+        match RtmpClient::connect(&live_url(port, "rec")).await {
             Ok(client) => break client.publish().await.unwrap(),
             Err(e) => {
                 assert!(
@@ -214,30 +151,14 @@ async fn timestamps_past_0xffffff_reach_an_ffmpeg_player_continuous() {
     let server = server().await;
     let port = server.local_addr().port();
     let out = dir.path("played.flv");
-    let mut player = spawn(
-        "ffmpeg",
-        &[
-            "-hide_banner",
-            "-y",
-            "-i",
-            &url(port, "ext"),
-            "-c",
-            "copy",
-            "-copyts",
-            "-f",
-            "flv",
-            out.to_str().unwrap(),
-        ],
+    let mut player = spawn_ffmpeg_recorder(
+        &["-i", &live_url(port, "ext")],
+        &out,
         &dir.path("player.log"),
     );
     wait_server_players(&server, "live/ext", 1).await;
     let offset = 0xFF_FFFF - 2000;
-    let mut publisher = RtmpClient::connect(&url(port, "ext"))
-        .await
-        .unwrap()
-        .publish()
-        .await
-        .unwrap();
+    let mut publisher = publish_to(&live_url(port, "ext")).await;
     publish_tags(&mut publisher, &source_tags(), offset, 0).await;
     publisher.finish().await.unwrap();
     wait_exit(&mut player, LIMIT, "ffmpeg player").await;

@@ -8,13 +8,8 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use rtmp_tokio::RtmpClient;
 
 const LIMIT: Duration = Duration::from_secs(15);
-
-fn url(port: u16, key: &str) -> String {
-    format!("rtmp://127.0.0.1:{port}/live/{key}")
-}
 
 /// Our client publishes 3 s of the file in real time to nginx while ffmpeg
 /// plays 2.5 s of it from nginx (`-t 2.5`: ffmpeg 5.1 keeps waiting after
@@ -28,22 +23,9 @@ async fn our_client_publishes_to_nginx_and_ffmpeg_plays_it_back() {
     }
     let nginx = Nginx::start("pub").await;
     let out = nginx.dir.path("played.flv");
-    let mut player = spawn(
-        "ffmpeg",
-        &[
-            "-hide_banner",
-            "-y",
-            "-i",
-            &url(nginx.port, "ours"),
-            "-t",
-            "2.5",
-            "-c",
-            "copy",
-            "-copyts",
-            "-f",
-            "flv",
-            out.to_str().unwrap(),
-        ],
+    let mut player = spawn_ffmpeg_recorder(
+        &["-i", &live_url(nginx.port, "ours"), "-t", "2.5"],
+        &out,
         &nginx.dir.path("player.log"),
     );
     nginx.wait_players(1, Duration::from_secs(10)).await;
@@ -51,12 +33,7 @@ async fn our_client_publishes_to_nginx_and_ffmpeg_plays_it_back() {
         .into_iter()
         .filter(|t| t.timestamp < 3000)
         .collect();
-    let mut publisher = RtmpClient::connect(&url(nginx.port, "ours"))
-        .await
-        .unwrap()
-        .publish()
-        .await
-        .unwrap();
+    let mut publisher = publish_to(&live_url(nginx.port, "ours")).await;
     publish_tags(&mut publisher, &tags, 0, 1).await;
     publisher.finish().await.unwrap();
     wait_exit(&mut player, LIMIT, "ffmpeg player").await;
@@ -87,24 +64,10 @@ async fn our_client_plays_from_nginx_while_ffmpeg_publishes() {
         return;
     }
     let nginx = Nginx::start("play").await;
-    let mut player = RtmpClient::connect(&url(nginx.port, "theirs"))
-        .await
-        .unwrap()
-        .play()
-        .await
-        .unwrap();
-    let mut publisher = spawn(
-        "ffmpeg",
-        &[
-            "-hide_banner",
-            "-i",
-            source_path().to_str().unwrap(),
-            "-c",
-            "copy",
-            "-f",
-            "flv",
-            &url(nginx.port, "theirs"),
-        ],
+    let mut player = play_from(&live_url(nginx.port, "theirs")).await;
+    let mut publisher = spawn_ffmpeg_publisher(
+        &["-i", &source_arg()],
+        &live_url(nginx.port, "theirs"),
         &nginx.dir.path("publisher.log"),
     );
     let expected = media_of(&source_tags());
@@ -133,21 +96,11 @@ async fn extended_timestamps_survive_a_relay_through_nginx() {
         return;
     }
     let nginx = Nginx::start("extts").await;
-    let mut player = RtmpClient::connect(&url(nginx.port, "ext"))
-        .await
-        .unwrap()
-        .play()
-        .await
-        .unwrap();
+    let mut player = play_from(&live_url(nginx.port, "ext")).await;
     nginx.wait_players(1, Duration::from_secs(10)).await;
     let offset = 0xFF_FFFF - 2000;
     let tags = source_tags();
-    let mut publisher = RtmpClient::connect(&url(nginx.port, "ext"))
-        .await
-        .unwrap()
-        .publish()
-        .await
-        .unwrap();
+    let mut publisher = publish_to(&live_url(nginx.port, "ext")).await;
     let sender = {
         let tags = tags.clone();
         tokio::spawn(async move {

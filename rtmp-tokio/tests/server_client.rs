@@ -18,25 +18,15 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const LIMIT: Duration = Duration::from_secs(10);
 
 fn url(server: &RtmpServer, key: &str) -> String {
-    format!("rtmp://127.0.0.1:{}/live/{key}", server.local_addr().port())
+    live_url(server.local_addr().port(), key)
 }
 
 async fn publisher(server: &RtmpServer, key: &str) -> rtmp_tokio::Publisher {
-    RtmpClient::connect(&url(server, key))
-        .await
-        .unwrap()
-        .publish()
-        .await
-        .unwrap()
+    publish_to(&url(server, key)).await
 }
 
 async fn player(server: &RtmpServer, key: &str) -> rtmp_tokio::Player {
-    RtmpClient::connect(&url(server, key))
-        .await
-        .unwrap()
-        .play()
-        .await
-        .unwrap()
+    play_from(&url(server, key)).await
 }
 
 #[tokio::test]

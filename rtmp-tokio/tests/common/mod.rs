@@ -10,7 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use rtmp_tokio::proto::media::flv::{self, FlvTag, TagType};
 use rtmp_tokio::{
-    AcceptAll, Frame, MediaKind, Metadata, Player, Publisher, RtmpServer, ServerOptions,
+    AcceptAll, Frame, MediaKind, Metadata, Player, Publisher, RtmpClient, RtmpServer, ServerOptions,
 };
 use tokio::process::{Child, Command};
 
@@ -84,6 +84,55 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// The URL of stream `key` of application `live` on the local `port`.
+pub fn live_url(port: u16, key: &str) -> String {
+    format!("rtmp://127.0.0.1:{port}/live/{key}")
+}
+
+/// Connects to `url` and starts publishing.
+pub async fn publish_to(url: &str) -> Publisher {
+    RtmpClient::connect(url)
+        .await
+        .unwrap()
+        .publish()
+        .await
+        .unwrap()
+}
+
+/// Connects to `url` and starts playing.
+pub async fn play_from(url: &str) -> Player {
+    RtmpClient::connect(url)
+        .await
+        .unwrap()
+        .play()
+        .await
+        .unwrap()
+}
+
+/// The test file's path as an ffmpeg argument.
+pub fn source_arg() -> String {
+    source_path().to_str().unwrap().to_owned()
+}
+
+/// Starts ffmpeg recording what it reads with `input` (its `-i` and the
+/// options around it) into the FLV file `out` as it came (`-c copy
+/// -copyts`), overwriting it.
+pub fn spawn_ffmpeg_recorder(input: &[&str], out: &Path, log: &Path) -> Child {
+    let mut args = vec!["-hide_banner", "-y"];
+    args.extend_from_slice(input);
+    args.extend_from_slice(&["-c", "copy", "-copyts", "-f", "flv", out.to_str().unwrap()]);
+    spawn("ffmpeg", &args, log)
+}
+
+/// Starts ffmpeg publishing what it reads with `input` (its `-i` and the
+/// options around it) to `url` as it came (`-c copy`).
+pub fn spawn_ffmpeg_publisher(input: &[&str], url: &str, log: &Path) -> Child {
+    let mut args = vec!["-hide_banner"];
+    args.extend_from_slice(input);
+    args.extend_from_slice(&["-c", "copy", "-f", "flv", url]);
+    spawn("ffmpeg", &args, log)
 }
 
 /// Starts a child that is killed when dropped (`kill_on_drop`).
