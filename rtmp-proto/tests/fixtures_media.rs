@@ -4,45 +4,11 @@
 
 use bytes::Bytes;
 use rtmp_proto::media::flv::{self, FlvItem, FlvReader};
-use rtmp_proto::media::{Codec, Demuxer, MediaEvent, MediaKind};
+use rtmp_proto::media::{Codec, Demuxer, MediaEvent};
 
-/// One ffprobe packet row: `stream_index,pts_ms,dts_ms,size,flags`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Packet {
-    video: bool,
-    pts: i64,
-    dts: i64,
-    size: usize,
-    keyframe: bool,
-}
+mod support;
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn expected_packets(name: &str) -> Vec<Packet> {
-    let text = String::from_utf8(fixture(name)).unwrap();
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|line| {
-            let f: Vec<&str> = line.trim().split(',').collect();
-            assert_eq!(f.len(), 5, "row {line:?}");
-            let video = match f[0] {
-                "0" => true,
-                "1" => false,
-                other => panic!("stream index {other}"),
-            };
-            Packet {
-                video,
-                pts: f[1].parse().unwrap(),
-                dts: f[2].parse().unwrap(),
-                size: f[3].parse().unwrap(),
-                keyframe: f[4].starts_with('K'),
-            }
-        })
-        .collect()
-}
+use support::{Packet, assert_same_packets, fixture, to_packets};
 
 /// Reads `name` with the incremental reader fed in uneven pieces, demuxes
 /// every tag, and returns the samples as packet rows.
@@ -67,39 +33,22 @@ fn demuxed_packets(name: &str) -> (Vec<Packet>, Vec<MediaEvent>) {
     reader.finish().unwrap();
     assert!(saw_header);
     assert_eq!(reader.previous_tag_size_mismatches(), 0);
-    let packets = events
-        .iter()
-        .filter_map(|e| match e {
-            MediaEvent::Sample(s) => Some(Packet {
-                video: s.codec.kind() == MediaKind::Video,
-                pts: s.pts(),
-                dts: i64::from(s.dts),
-                size: s.payload.len(),
-                keyframe: s.keyframe,
-            }),
-            _ => None,
-        })
-        .collect();
-    (packets, events)
+    (to_packets(&events), events)
 }
 
-fn assert_same_packets(flv_name: &str, csv_name: &str) {
+fn assert_demuxes_to(flv_name: &str, csv_name: &str) {
     let (got, _) = demuxed_packets(flv_name);
-    let want = expected_packets(csv_name);
-    assert_eq!(got.len(), want.len(), "packet count");
-    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-        assert_eq!(g, w, "packet {i}");
-    }
+    assert_same_packets(&got, csv_name);
 }
 
 #[test]
 fn source_flv_demuxes_to_the_ffprobe_packet_list() {
-    assert_same_packets("source.flv", "source.packets.csv");
+    assert_demuxes_to("source.flv", "source.packets.csv");
 }
 
 #[test]
 fn played_flv_demuxes_to_the_ffprobe_packet_list() {
-    assert_same_packets("played.flv", "played.packets.csv");
+    assert_demuxes_to("played.flv", "played.packets.csv");
 }
 
 #[test]

@@ -4,44 +4,15 @@
 //! exactly the frames ffprobe listed.
 
 use bytes::Bytes;
-use rtmp_proto::media::{Demuxer, MediaEvent, MediaKind};
+use rtmp_proto::media::{Demuxer, MediaEvent};
 use rtmp_proto::session::{
     ClientConfig, ClientEvent, ClientSession, Input, Instant, Output, PublishType, ServerConfig,
     ServerEvent, ServerSession, StreamId,
 };
 
-/// One ffprobe packet row: `stream_index,pts_ms,dts_ms,size,flags`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Packet {
-    video: bool,
-    pts: i64,
-    dts: i64,
-    size: usize,
-    keyframe: bool,
-}
+mod support;
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn expected_packets(name: &str) -> Vec<Packet> {
-    let text = String::from_utf8(fixture(name)).unwrap();
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|line| {
-            let f: Vec<&str> = line.trim().split(',').collect();
-            assert_eq!(f.len(), 5, "row {line:?}");
-            Packet {
-                video: f[0] == "0",
-                pts: f[1].parse().unwrap(),
-                dts: f[2].parse().unwrap(),
-                size: f[3].parse().unwrap(),
-                keyframe: f[4].starts_with('K'),
-            }
-        })
-        .collect()
-}
+use support::{assert_same_packets, fixture, to_packets};
 
 /// A small seeded generator (xorshift64*), so the splits are the same on every run.
 struct Splitter(u64);
@@ -65,30 +36,6 @@ impl Splitter {
             rest = tail;
         }
         out
-    }
-}
-
-fn to_packets(events: &[MediaEvent]) -> Vec<Packet> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            MediaEvent::Sample(s) => Some(Packet {
-                video: s.codec.kind() == MediaKind::Video,
-                pts: s.pts(),
-                dts: i64::from(s.dts),
-                size: s.payload.len(),
-                keyframe: s.keyframe,
-            }),
-            _ => None,
-        })
-        .collect()
-}
-
-fn assert_same_packets(got: &[Packet], csv: &str) {
-    let want = expected_packets(csv);
-    assert_eq!(got.len(), want.len(), "packet count");
-    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-        assert_eq!(g, w, "packet {i}");
     }
 }
 
