@@ -5,7 +5,9 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::command::{Command, PublishType, command, status_from};
-use super::connection::{CSID_COMMAND, CSID_SOURCE, Connection, Counters, Session, mux_media};
+use super::connection::{
+    CSID_COMMAND, CSID_SOURCE, Connection, Counters, Session, StreamData, mux_media,
+};
 use super::events::{ClientEvent, CloseReason};
 use super::{ClientOutput, Input, Instant, SessionError, StreamId};
 use crate::amf0::Value;
@@ -438,21 +440,14 @@ impl Session for ClientSession {
                 timestamp,
                 body: message.payload,
             },
-            _ => {
-                let payload = if message.type_id == type_id::DATA_AMF3 {
-                    message.payload.slice(1.min(message.payload.len())..)
-                } else {
-                    message.payload
-                };
-                match Metadata::parse(timestamp, &payload) {
-                    Ok(metadata) => ClientEvent::Metadata { stream, metadata },
-                    Err(_) => ClientEvent::Data {
-                        stream,
-                        timestamp,
-                        payload,
-                    },
-                }
-            }
+            _ => match StreamData::read(message.type_id, message.payload, timestamp) {
+                StreamData::Metadata(metadata) => ClientEvent::Metadata { stream, metadata },
+                StreamData::Other(payload) => ClientEvent::Data {
+                    stream,
+                    timestamp,
+                    payload,
+                },
+            },
         };
         self.conn.event(event);
     }

@@ -10,7 +10,7 @@ use super::events::CloseReason;
 use super::{Input, Instant, Output};
 use crate::chunk::{ChunkLimits, ChunkReader, ChunkWriter, PROTOCOL_CONTROL_CHUNK_STREAM_ID};
 use crate::handshake::Handshake;
-use crate::media::{MediaEvent, MediaKind, TagType, mux_into};
+use crate::media::{MediaEvent, MediaKind, Metadata, TagType, mux_into};
 use crate::message::{
     AggregateSplitter, AmfEncoding, Message, RawMessage, UserControlEvent, type_id,
 };
@@ -343,6 +343,30 @@ pub(crate) fn mux_media(
         _ => return Err(super::SessionError::Encode),
     };
     Ok((kind, timestamp, Bytes::from(body)))
+}
+
+/// What a data message on a stream carries.
+pub(crate) enum StreamData {
+    /// `onMetaData` (with or without `@setDataFrame`).
+    Metadata(Metadata),
+    /// Anything else: the AMF0 payload (an AMF3 data message without its
+    /// leading format byte).
+    Other(Bytes),
+}
+
+impl StreamData {
+    /// Reads a data message (type 18 or 15) stamped `timestamp`.
+    pub(crate) fn read(type_id: u8, payload: Bytes, timestamp: u32) -> Self {
+        let payload = if type_id == type_id::DATA_AMF3 {
+            payload.slice(1.min(payload.len())..)
+        } else {
+            payload
+        };
+        match Metadata::parse(timestamp, &payload) {
+            Ok(metadata) => Self::Metadata(metadata),
+            Err(_) => Self::Other(payload),
+        }
+    }
 }
 
 /// What server and client do alike with their input: feed received bytes to

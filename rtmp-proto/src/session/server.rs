@@ -6,7 +6,9 @@ use bytes::Bytes;
 use core::time::Duration;
 
 use super::command::{Command, command, on_status, status_object};
-use super::connection::{CSID_COMMAND, CSID_STREAM, Connection, Counters, Session, mux_media};
+use super::connection::{
+    CSID_COMMAND, CSID_STREAM, Connection, Counters, Session, StreamData, mux_media,
+};
 use super::events::{CloseReason, ServerEvent};
 use super::{Input, Instant, RequestId, ServerOutput, SessionError, StreamId};
 use crate::amf0::Value;
@@ -490,14 +492,9 @@ impl Session for ServerSession {
                 body: message.payload,
             },
             type_id::DATA_AMF0 | type_id::DATA_AMF3 => {
-                let payload = if message.type_id == type_id::DATA_AMF3 {
-                    message.payload.slice(1.min(message.payload.len())..)
-                } else {
-                    message.payload
-                };
-                match Metadata::parse(timestamp, &payload) {
-                    Ok(metadata) => ServerEvent::Metadata { stream, metadata },
-                    Err(_) => ServerEvent::Data {
+                match StreamData::read(message.type_id, message.payload, timestamp) {
+                    StreamData::Metadata(metadata) => ServerEvent::Metadata { stream, metadata },
+                    StreamData::Other(payload) => ServerEvent::Data {
                         stream,
                         timestamp,
                         payload,
