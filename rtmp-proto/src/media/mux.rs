@@ -168,15 +168,26 @@ fn mux_inner(event: &MediaEvent, out: &mut Vec<u8>) -> Result<(TagType, u32), Me
     }
 }
 
-fn enhanced_framing(track: TrackId, nanos: u32) -> Framing {
+/// The framing of one packet: legacy where the legacy header can carry it
+/// (track 0, no nanosecond offset, and `legacy_form`: a codec and payload
+/// the legacy header has a form for), else enhanced.
+fn framing(track: TrackId, nanos: u32, legacy_form: bool) -> Result<Framing, MediaError> {
+    if nanos > 0x00ff_ffff {
+        return Err(MediaError::Unrepresentable(
+            "nanosecond offset above 24 bits",
+        ));
+    }
+    if track == TrackId(0) && nanos == 0 && legacy_form {
+        return Ok(Framing::Legacy);
+    }
     let mut modex = Vec::new();
     if nanos != 0 {
         modex.push(ModEx::timestamp_offset_nano(nanos));
     }
-    Framing::Enhanced {
+    Ok(Framing::Enhanced {
         modex,
         multitrack: (track != TrackId(0)).then_some(MultitrackType::OneTrack),
-    }
+    })
 }
 
 fn video(
@@ -187,23 +198,16 @@ fn video(
     nanos: u32,
     data: VideoData,
 ) -> Result<(), MediaError> {
-    if nanos > 0x00ff_ffff {
-        return Err(MediaError::Unrepresentable(
-            "nanosecond offset above 24 bits",
-        ));
-    }
-    let legacy = track == TrackId(0)
-        && nanos == 0
-        && match codec {
-            VideoCodec::Avc => matches!(
-                data,
-                VideoData::SequenceStart(_)
-                    | VideoData::CodedFrames { .. }
-                    | VideoData::SequenceEnd
-            ),
-            VideoCodec::Legacy(_) => true,
-            _ => false,
-        };
+    let legacy_form = match codec {
+        VideoCodec::Avc => matches!(
+            data,
+            VideoData::SequenceStart(_) | VideoData::CodedFrames { .. } | VideoData::SequenceEnd
+        ),
+        VideoCodec::Legacy(_) => true,
+        _ => false,
+    };
+    let framing = framing(track, nanos, legacy_form)?;
+    let legacy = matches!(framing, Framing::Legacy);
     let data = match data {
         VideoData::CodedFrames {
             composition_time: 0,
@@ -213,11 +217,7 @@ fn video(
     };
     let tag = VideoTag {
         frame_type,
-        framing: if legacy {
-            Framing::Legacy
-        } else {
-            enhanced_framing(track, nanos)
-        },
+        framing,
         content: VideoTagContent::Packets(alloc::vec![VideoPacket { track, codec, data }]),
     };
     tag.encode(out)
@@ -230,27 +230,16 @@ fn audio(
     nanos: u32,
     data: AudioData,
 ) -> Result<(), MediaError> {
-    if nanos > 0x00ff_ffff {
-        return Err(MediaError::Unrepresentable(
-            "nanosecond offset above 24 bits",
-        ));
-    }
-    let legacy = track == TrackId(0)
-        && nanos == 0
-        && match codec {
-            AudioCodec::Aac => matches!(
-                data,
-                AudioData::SequenceStart(_) | AudioData::CodedFrames(_)
-            ),
-            AudioCodec::Legacy(_) => true,
-            _ => false,
-        };
+    let legacy_form = match codec {
+        AudioCodec::Aac => matches!(
+            data,
+            AudioData::SequenceStart(_) | AudioData::CodedFrames(_)
+        ),
+        AudioCodec::Legacy(_) => true,
+        _ => false,
+    };
     let tag = AudioTag {
-        framing: if legacy {
-            Framing::Legacy
-        } else {
-            enhanced_framing(track, nanos)
-        },
+        framing: framing(track, nanos, legacy_form)?,
         packets: alloc::vec![AudioPacket { track, codec, data }],
     };
     tag.encode(out)
