@@ -14,9 +14,15 @@ use crate::time::Instant;
 ///
 /// The schedule is kept in nanoseconds so periods that are not whole
 /// microseconds (10.88 µs at 1 Gbit/s) do not drift. A sender that fell
-/// behind by less than one period catches up (the next slot is one period
-/// after the missed one); one idle for longer restarts from now instead of
-/// bursting.
+/// behind catches up back-to-back, as libsrt repays an overslept send
+/// interval, but by at most [`CATCH_UP_NS`] of slots: an event loop whose
+/// timer wakes once a millisecond (tokio's) still sends at the full rate,
+/// while a sender idle for longer restarts from now instead of bursting
+/// everything it missed.
+/// How far behind its schedule the pacer may catch up, nanoseconds: twice
+/// the granularity of a millisecond timer.
+pub(super) const CATCH_UP_NS: u64 = 2_000_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Pacer {
     /// The earliest time of the next data packet, nanoseconds.
@@ -56,11 +62,11 @@ impl Pacer {
             self.debt_ns = period_ns;
             return;
         }
-        let base = if self.next_ns.saturating_add(period_ns) < now_ns {
-            now_ns
-        } else {
-            self.next_ns.max(now_ns.saturating_sub(period_ns))
-        };
+        // The slot this packet used, but never further back than the
+        // catch-up window (nor than one period, for periods longer than it).
+        let base = self
+            .next_ns
+            .max(now_ns.saturating_sub(CATCH_UP_NS.max(period_ns)));
         let wait = period_ns.saturating_add(core::mem::take(&mut self.debt_ns));
         self.next_ns = base.saturating_add(wait);
     }
@@ -172,11 +178,34 @@ mod tests {
     }
 
     #[test]
-    fn pacer_restarts_from_now_after_idling() {
+    fn pacer_restarts_after_idling_with_at_most_the_catch_up_window_owed() {
         let mut p = Pacer::new(us(0));
         p.on_sent(us(0), 1_000_000, false);
         p.on_sent(us(50_000), 1_000_000, false);
+        // Idle for 49 ms: only the last 2 ms of slots may be caught up.
+        assert_eq!(p.next_slot(), us(49_000));
+        p.on_sent(us(50_000), 1_000_000, false);
+        assert!(p.ready(us(50_000)));
+        p.on_sent(us(50_000), 1_000_000, false);
         assert_eq!(p.next_slot(), us(51_000));
+    }
+
+    #[test]
+    fn pacer_woken_once_a_millisecond_still_sends_at_the_full_rate() {
+        // 1 Gbit/s of 1316-byte packets: 10.88 µs apart. A loop whose timer
+        // fires every millisecond sends everything due at each wake-up.
+        let period = 10_880;
+        let mut p = Pacer::new(us(0));
+        let mut sent = 0u64;
+        for wake in 1..=100u64 {
+            let now = us(wake * 1000);
+            while p.ready(now) {
+                p.on_sent(now, period, false);
+                sent += 1;
+            }
+        }
+        // 100 ms at one packet per 10.88 µs is 9191 packets.
+        assert!((9180..=9200).contains(&sent), "sent {sent}");
     }
 
     #[test]
