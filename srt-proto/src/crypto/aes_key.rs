@@ -55,7 +55,10 @@ impl AesKey {
 
     /// Unwraps `wrapped` into `out` (exactly `wrapped.len() - 8` bytes).
     pub(crate) fn unwrap(&self, wrapped: &[u8], out: &mut [u8]) -> Result<(), UnwrapError> {
-        if wrapped.len() != out.len() + WRAP_OVERHEAD || out.is_empty() || !out.len().is_multiple_of(8) {
+        if wrapped.len() != out.len() + WRAP_OVERHEAD
+            || out.is_empty()
+            || !out.len().is_multiple_of(8)
+        {
             return Err(UnwrapError::InvalidLength { len: wrapped.len() });
         }
         let result = match self {
