@@ -2,13 +2,10 @@
 //! loopback UDP, driven by a minimal std event loop: a libsrt listener
 //! takes our caller's messages (plain and encrypted), a libsrt caller
 //! (plain and encrypted) delivers to our listener, and a rendezvous with
-//! libsrt connects. Skipped when `srt-live-transmit` is not installed
+//! libsrt connects and carries data whichever side wins the cookie contest
+//! (each rendezvous peer sends from its own initial sequence number, as
+//! libsrt's do). Skipped when `srt-live-transmit` is not installed
 //! (required in CI).
-//!
-//! Known gap: rendezvous *data* with libsrt needs the connection to take
-//! separate send and receive initial sequence numbers (libsrt's rendezvous
-//! peers each send from their own ISN); until then it flows only in the
-//! direction whose ISN both agree on.
 
 use bytes::Bytes;
 use srt_proto::connection::SendOptions;
@@ -335,6 +332,59 @@ fn rendezvous_with_libsrt_connects_both_sides() {
         "{:?}",
         d.events
     );
+}
+
+/// Our rendezvous peer sends 50 messages that libsrt writes to a UDP sink.
+/// Each side sends from its own initial sequence number (libsrt's way), so
+/// this holds whichever side wins the cookie contest: the seeds give our
+/// endpoint different cookies, so both outcomes occur across them.
+#[test]
+fn rendezvous_with_libsrt_carries_data_whoever_wins_the_cookie_contest() {
+    if !libsrt_available() {
+        return;
+    }
+    for seed in [6, 7, 8, 9] {
+        let mut d = Driver::new(seed);
+        let libsrt_port = free_port();
+        let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let _libsrt = Libsrt::start(
+            &format!("srt://{}?mode=rendezvous&port={libsrt_port}", d.addr()),
+            &format!("udp://{}", sink.local_addr().unwrap()),
+        );
+        let remote: SocketAddr = format!("127.0.0.1:{libsrt_port}").parse().unwrap();
+        d.input(Input::Rendezvous {
+            remote,
+            config: Box::new(HandshakeConfig::default()),
+        });
+        d.run(Duration::from_secs(5), |e| {
+            e.iter().any(|e| {
+                matches!(
+                    e,
+                    Event::Connected { .. } | Event::Rejected { .. } | Event::Failed { .. }
+                )
+            })
+        });
+        let conn = d
+            .connected()
+            .unwrap_or_else(|| panic!("seed {seed}: {:?}", d.events));
+        for i in 0..50 {
+            d.input(Input::Send {
+                conn,
+                data: payload(i),
+                options: SendOptions::default(),
+            });
+            d.run(Duration::from_millis(5), |_| false);
+        }
+        d.run(Duration::from_millis(800), |_| false);
+        sink.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 2048];
+        let mut got = Vec::new();
+        while let Ok(n) = sink.recv(&mut buf) {
+            got.push(Bytes::copy_from_slice(&buf[..n]));
+        }
+        let expected: Vec<_> = (0..50).map(payload).collect();
+        assert_eq!(got, expected, "seed {seed}");
+    }
 }
 
 #[test]

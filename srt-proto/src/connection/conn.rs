@@ -106,7 +106,7 @@ impl Connection {
         };
         let capacity = n.flow_window.min(o.recv_buffer_packets).max(32);
         let receiver_cfg = ReceiverConfig {
-            initial_seq: n.initial_seq,
+            initial_seq: o.receive_initial_seq.unwrap_or(n.initial_seq),
             capacity: usize::try_from(capacity).unwrap_or(usize::MAX),
             latency: n.receive_latency,
             tsbpd: live && n.flags.contains(SrtFlags::TSBPD_RCV),

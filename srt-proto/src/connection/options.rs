@@ -2,6 +2,7 @@
 //! are not negotiated), with libsrt 1.5's defaults.
 
 use crate::crypto::{KeyRefreshConfig, Passphrase};
+use crate::seq::SeqNumber;
 use core::time::Duration;
 
 /// How the live sender limits its bandwidth (`SRTO_MAXBW`).
@@ -91,6 +92,11 @@ pub struct ConnectionOptions {
     /// passphrase to unwrap the peer's refreshed keys (KMREQ) and to wrap
     /// its own. `None` for an unencrypted connection.
     pub passphrase: Option<Passphrase>,
+    /// The sequence number the peer's data starts from, when it is not
+    /// [`Negotiated::initial_seq`](crate::handshake::Negotiated): in a libsrt
+    /// rendezvous each side sends from its own initial sequence number, so
+    /// the endpoint sets this to the peer's. `None`: the negotiated one.
+    pub receive_initial_seq: Option<SeqNumber>,
 }
 
 impl PartialEq for ConnectionOptions {
@@ -117,6 +123,7 @@ impl PartialEq for ConnectionOptions {
             && self.nak_report_accel == other.nak_report_accel
             && self.min_nak_interval == other.min_nak_interval
             && self.initial_rtt == other.initial_rtt
+            && self.receive_initial_seq == other.receive_initial_seq
     }
 }
 
@@ -145,6 +152,7 @@ impl Default for ConnectionOptions {
             min_nak_interval: Duration::from_millis(20),
             initial_rtt: None,
             passphrase: None,
+            receive_initial_seq: None,
         }
     }
 }

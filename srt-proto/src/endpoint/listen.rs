@@ -318,8 +318,14 @@ impl Endpoint {
             handshake: reply.clone(),
         };
         self.io.handshake(t, now, now, out);
-        let connection =
-            self.make_connection(local_id, from, now, &negotiated, passphrase.as_ref(), None);
+        let connection = self.make_connection(
+            local_id,
+            from,
+            now,
+            &negotiated,
+            passphrase.as_ref(),
+            super::socket::HandshakeFacts::default(),
+        );
         self.conns.insert(
             local_id,
             Conn {
@@ -329,6 +335,7 @@ impl Endpoint {
                 policy_accepted,
                 repeat_reply: Some(Box::new(reply)),
                 passphrase: None,
+                receive_isn: None,
                 armed: None,
                 rtt: super::RttProbe::default(),
                 start: now,

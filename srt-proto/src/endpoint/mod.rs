@@ -132,6 +132,7 @@ use crate::packet::handshake::{Handshake, HandshakeType};
 use crate::packet::reject::RejectReason;
 use crate::packet::{ControlBody, ControlPacket, Packet, peek_dst_socket_id};
 use crate::rng::SrtRng;
+use crate::seq::SeqNumber;
 use crate::time::Instant;
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -171,6 +172,9 @@ struct Conn {
     repeat_reply: Option<Box<Handshake>>,
     /// The passphrase the connection encrypts with, for its key refreshes.
     passphrase: Option<Passphrase>,
+    /// The peer's initial sequence number when it sends from its own (a
+    /// rendezvous), not from the negotiated one.
+    receive_isn: Option<SeqNumber>,
     /// The wake-up time this socket has in the timer index.
     armed: Option<Instant>,
     /// The handshake's round-trip time, as far as measured.
@@ -480,6 +484,7 @@ impl Endpoint {
                 policy_accepted: false,
                 repeat_reply: None,
                 passphrase,
+                receive_isn: None,
                 armed: None,
                 rtt,
                 start: now,
@@ -527,6 +532,7 @@ impl Endpoint {
                 policy_accepted: false,
                 repeat_reply: None,
                 passphrase,
+                receive_isn: None,
                 armed: None,
                 rtt,
                 start: now,

@@ -9,6 +9,7 @@ use crate::handshake::{CallerEvent, Negotiated, RendezvousEvent, Transmit};
 use crate::packet::handshake::{Handshake, HandshakeType};
 use crate::packet::reject::RejectReason;
 use crate::packet::{ControlBody, ControlPacket, Packet};
+use crate::seq::SeqNumber;
 use crate::time::Instant;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -158,11 +159,17 @@ impl Endpoint {
                 conn.peer_socket_id = rdv.peer_socket_id();
                 match rdv.poll_event() {
                     Some(RendezvousEvent::Established {
-                        negotiated,
+                        mut negotiated,
                         repeat_reply,
+                        send_isn,
+                        receive_isn,
                         ..
                     }) => {
                         conn.rtt.answered(now);
+                        // libsrt's rendezvous peers each send from their
+                        // own initial sequence number.
+                        negotiated.initial_seq = send_isn;
+                        conn.receive_isn = Some(receive_isn);
                         self.establish(id, negotiated, repeat_reply.map(Box::new), now, out);
                     }
                     Some(RendezvousEvent::Rejected { reason, by_peer }) => {
@@ -215,7 +222,8 @@ impl Endpoint {
         }
     }
 
-    /// A connection for socket `id` from what its handshake negotiated.
+    /// A connection for socket `id` from what its handshake negotiated and
+    /// what the endpoint learnt along the way.
     pub(super) fn make_connection(
         &mut self,
         id: u32,
@@ -223,10 +231,11 @@ impl Endpoint {
         start: Instant,
         negotiated: &Negotiated,
         passphrase: Option<&Passphrase>,
-        initial_rtt: Option<Duration>,
+        handshake: HandshakeFacts,
     ) -> Box<Connection> {
         let mut options = self.config.connection_options.clone();
-        if let Some(rtt) = initial_rtt.or_else(|| self.cached_rtt(peer)) {
+        options.receive_initial_seq = handshake.receive_isn;
+        if let Some(rtt) = handshake.rtt.or_else(|| self.cached_rtt(peer)) {
             options.initial_rtt = Some(rtt);
         }
         if negotiated.crypto.is_some() {
@@ -278,15 +287,20 @@ impl Endpoint {
         now: Instant,
         out: &mut Vec<Output>,
     ) {
-        let Some((peer, start, passphrase, rtt)) = self
-            .conns
-            .get_mut(&id)
-            .map(|c| (c.peer, c.start, c.passphrase.take(), c.rtt.sample))
-        else {
+        let Some((peer, start, passphrase, rtt, receive_isn)) = self.conns.get_mut(&id).map(|c| {
+            (
+                c.peer,
+                c.start,
+                c.passphrase.take(),
+                c.rtt.sample,
+                c.receive_isn,
+            )
+        }) else {
             return;
         };
+        let facts = HandshakeFacts { rtt, receive_isn };
         let connection =
-            self.make_connection(id, peer, start, &negotiated, passphrase.as_ref(), rtt);
+            self.make_connection(id, peer, start, &negotiated, passphrase.as_ref(), facts);
         let Some(conn) = self.conns.get_mut(&id) else {
             return;
         };
@@ -351,4 +365,15 @@ pub(super) fn failure(conn: ConnectionId, reason: RejectReason, by_peer: bool) -
             by_peer,
         },
     }
+}
+
+/// What the endpoint learnt during a handshake that is not in
+/// [`Negotiated`]: it shapes the connection's start.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct HandshakeFacts {
+    /// The handshake's round-trip time, when it could be measured.
+    pub(super) rtt: Option<Duration>,
+    /// The peer's own initial sequence number, when its data starts there
+    /// rather than at the negotiated one (a libsrt rendezvous).
+    pub(super) receive_isn: Option<SeqNumber>,
 }
