@@ -153,6 +153,27 @@ fn payload(i: usize) -> Bytes {
 }
 
 /// Our caller to a libsrt listener that forwards to a UDP socket we read.
+/// Sends the 50 numbered payloads on `conn`, 5 ms apart, and returns what
+/// libsrt wrote to `sink` once they had time to arrive.
+fn send_fifty(d: &mut Driver, conn: ConnectionId, sink: &UdpSocket) -> Vec<Bytes> {
+    for i in 0..50 {
+        d.input(Input::Send {
+            conn,
+            data: payload(i),
+            options: SendOptions::default(),
+        });
+        d.run(Duration::from_millis(5), |_| false);
+    }
+    d.run(Duration::from_millis(800), |_| false);
+    sink.set_nonblocking(true).unwrap();
+    let mut buf = [0u8; 2048];
+    let mut got = Vec::new();
+    while let Ok(n) = sink.recv(&mut buf) {
+        got.push(Bytes::copy_from_slice(&buf[..n]));
+    }
+    got
+}
+
 fn caller_to_libsrt_listener(params: &str, config: HandshakeConfig) {
     let srt_port = free_port();
     let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -176,23 +197,10 @@ fn caller_to_libsrt_listener(params: &str, config: HandshakeConfig) {
         })
     });
     let conn = d.connected().unwrap_or_else(|| panic!("{:?}", d.events));
-    for i in 0..50 {
-        d.input(Input::Send {
-            conn,
-            data: payload(i),
-            options: SendOptions::default(),
-        });
-        d.run(Duration::from_millis(5), |_| false);
-    }
-    d.run(Duration::from_millis(800), |_| false);
-    sink.set_nonblocking(true).unwrap();
-    let mut buf = [0u8; 2048];
-    let mut got = Vec::new();
-    while let Ok(n) = sink.recv(&mut buf) {
-        got.push(Bytes::copy_from_slice(&buf[..n]));
-    }
-    let expected: Vec<_> = (0..50).map(payload).collect();
-    assert_eq!(got, expected);
+    assert_eq!(
+        send_fifty(&mut d, conn, &sink),
+        (0..50).map(payload).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -367,23 +375,8 @@ fn rendezvous_with_libsrt_carries_data_whoever_wins_the_cookie_contest() {
         let conn = d
             .connected()
             .unwrap_or_else(|| panic!("seed {seed}: {:?}", d.events));
-        for i in 0..50 {
-            d.input(Input::Send {
-                conn,
-                data: payload(i),
-                options: SendOptions::default(),
-            });
-            d.run(Duration::from_millis(5), |_| false);
-        }
-        d.run(Duration::from_millis(800), |_| false);
-        sink.set_nonblocking(true).unwrap();
-        let mut buf = [0u8; 2048];
-        let mut got = Vec::new();
-        while let Ok(n) = sink.recv(&mut buf) {
-            got.push(Bytes::copy_from_slice(&buf[..n]));
-        }
         let expected: Vec<_> = (0..50).map(payload).collect();
-        assert_eq!(got, expected, "seed {seed}");
+        assert_eq!(send_fifty(&mut d, conn, &sink), expected, "seed {seed}");
     }
 }
 
