@@ -13,41 +13,11 @@ use srt_proto::packet::reject::RejectReason;
 use srt_proto::packet::{ControlBody, ControlPacket, Packet};
 use srt_proto::time::Instant;
 use srt_proto::{Endpoint, EndpointConfig, Event, Input, ListenConfig, Output};
-use std::net::SocketAddr;
+
+mod replay_support;
+use replay_support::{Captured, dissect, find, handshakes, tshark_available};
 
 const PASSPHRASE: &str = "correct-horse-battery";
-
-struct Captured {
-    src: SocketAddr,
-    datagram: Bytes,
-    hs: Handshake,
-}
-
-fn handshakes(name: &str) -> Vec<Captured> {
-    let path = format!("{}/tests/data/{name}.jsonl", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path)
-        .unwrap()
-        .lines()
-        .filter_map(|line| {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            let bytes = hex::decode(v["hex"].as_str().unwrap()).unwrap();
-            if !bytes.starts_with(&[0x80, 0x00]) {
-                return None;
-            }
-            Some(Captured {
-                src: v["src"].as_str().unwrap().parse().unwrap(),
-                hs: Handshake::decode(&bytes[16..]).unwrap(),
-                datagram: Bytes::from(bytes),
-            })
-        })
-        .collect()
-}
-
-fn find(hss: &[Captured], by_listener: bool, ty: HandshakeType) -> &Captured {
-    hss.iter()
-        .find(|c| (c.src.port() == 9100) == by_listener && c.hs.handshake_type == ty)
-        .unwrap()
-}
 
 fn decode(data: &Bytes) -> Handshake {
     match Packet::decode(data) {
@@ -181,63 +151,9 @@ fn libsrt_caller_with_the_wrong_passphrase_is_rejected_as_libsrt_rejected_it() {
     )));
 }
 
-/// A pcap of UDP datagrams from port 9100.
-fn pcap(datagrams: &[Bytes]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for w in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
-        out.extend_from_slice(&w.to_le_bytes());
-    }
-    // The version word is two u16s: fix it up (2, 4).
-    out[4..8].copy_from_slice(&[2, 0, 4, 0]);
-    for (i, d) in datagrams.iter().enumerate() {
-        let udp_len = 8 + d.len();
-        let ip_len = 20 + udp_len;
-        let mut frame = vec![0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x00];
-        let mut ip = vec![
-            0x45,
-            0,
-            (ip_len >> 8) as u8,
-            ip_len as u8,
-            0,
-            0,
-            0x40,
-            0,
-            64,
-            17,
-            0,
-            0,
-        ];
-        ip.extend_from_slice(&[127, 0, 0, 1, 127, 0, 0, 1]);
-        let sum: u32 = ip
-            .chunks(2)
-            .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
-            .sum();
-        let sum = !(((sum & 0xffff) + (sum >> 16)) as u16);
-        ip[10..12].copy_from_slice(&sum.to_be_bytes());
-        frame.extend_from_slice(&ip);
-        frame.extend_from_slice(&9100u16.to_be_bytes());
-        frame.extend_from_slice(&36381u16.to_be_bytes());
-        frame.extend_from_slice(&(udp_len as u16).to_be_bytes());
-        frame.extend_from_slice(&[0, 0]);
-        frame.extend_from_slice(d);
-        out.extend_from_slice(&(i as u32).to_le_bytes());
-        out.extend_from_slice(&0u32.to_le_bytes());
-        out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-        out.extend_from_slice(&frame);
-    }
-    out
-}
-
 #[test]
 fn endpoint_answers_dissect_cleanly_in_tshark() {
-    if std::process::Command::new("tshark")
-        .arg("-v")
-        .output()
-        .is_err()
-    {
-        assert!(std::env::var_os("CI").is_none(), "tshark is required in CI");
-        eprintln!("tshark not installed: skipping the dissector check");
+    if !tshark_available() {
         return;
     }
     let mut datagrams = Vec::new();
@@ -250,23 +166,8 @@ fn endpoint_answers_dissect_cleanly_in_tshark() {
         datagrams.push(r.induction_answer);
         datagrams.push(r.conclusion_answer);
     }
-    let dir = std::env::temp_dir().join(format!("srt-endpoint-replay-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("answers.pcap");
-    std::fs::write(&file, pcap(&datagrams)).unwrap();
-    let out = std::process::Command::new("tshark")
-        .arg("-r")
-        .arg(&file)
-        .args(["-d", "udp.port==9100,srt", "-V"])
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (success, text, stderr) = dissect("endpoint-replay", &datagrams);
+    assert!(success, "{stderr}");
     assert_eq!(
         text.matches("\nFrame ").count() + usize::from(text.starts_with("Frame ")),
         datagrams.len()

@@ -15,52 +15,12 @@ use srt_proto::packet::handshake::{Handshake, HandshakeType, SRT_MAGIC_CODE};
 use srt_proto::packet::reject::RejectReason;
 use srt_proto::packet::{ControlBody, ControlPacket, Packet};
 use srt_proto::time::{Instant, Timestamp};
-use std::net::SocketAddr;
+
+mod replay_support;
+use replay_support::{dissect, find, handshakes, tshark_available};
 
 const PASSPHRASE: &str = "correct-horse-battery";
 const LISTENER_ID: u32 = 0x3baf_3146;
-
-/// One handshake datagram of a capture.
-struct Captured {
-    src: SocketAddr,
-    dst: SocketAddr,
-    hs: Handshake,
-}
-
-fn handshakes(name: &str) -> Vec<Captured> {
-    let path = format!("{}/tests/data/{name}.jsonl", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
-        .lines()
-        .filter_map(|line| {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            let bytes = hex::decode(v["hex"].as_str().unwrap()).unwrap();
-            if !bytes.starts_with(&[0x80, 0x00]) {
-                return None;
-            }
-            Some(Captured {
-                src: v["src"].as_str().unwrap().parse().unwrap(),
-                dst: v["dst"].as_str().unwrap().parse().unwrap(),
-                hs: Handshake::decode(&bytes[16..]).unwrap(),
-            })
-        })
-        .collect()
-}
-
-fn from_listener(c: &Captured) -> bool {
-    c.src.port() == 9100
-}
-
-fn find(hss: &[Captured], by_listener: bool, ty: HandshakeType) -> &Captured {
-    hss.iter()
-        .find(|c| from_listener(c) == by_listener && c.hs.handshake_type == ty)
-        .unwrap_or_else(|| {
-            panic!(
-                "no {ty:?} from the {}",
-                if by_listener { "listener" } else { "caller" }
-            )
-        })
-}
 
 fn secure() -> HandshakeConfig {
     HandshakeConfig::default().with_passphrase(Passphrase::try_from(PASSPHRASE).unwrap())
@@ -246,67 +206,9 @@ fn rand_chacha_seed() -> impl rand_core::Rng {
     rand_chacha::ChaCha8Rng::seed_from_u64(1)
 }
 
-/// A pcap file (Ethernet/IPv4/UDP) holding `datagrams` sent from port
-/// 9100 to port 36381.
-fn pcap(datagrams: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&4u16.to_le_bytes());
-    out.extend_from_slice(&0i32.to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&65535u32.to_le_bytes());
-    out.extend_from_slice(&1u32.to_le_bytes());
-    for (i, d) in datagrams.iter().enumerate() {
-        let udp_len = 8 + d.len();
-        let ip_len = 20 + udp_len;
-        let mut frame = Vec::new();
-        frame.extend_from_slice(&[0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x00]);
-        let mut ip = vec![
-            0x45,
-            0,
-            (ip_len >> 8) as u8,
-            ip_len as u8,
-            0,
-            0,
-            0x40,
-            0,
-            64,
-            17,
-            0,
-            0,
-        ];
-        ip.extend_from_slice(&[127, 0, 0, 1, 127, 0, 0, 1]);
-        let sum = ip
-            .chunks(2)
-            .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
-            .sum::<u32>();
-        let sum = !(((sum & 0xffff) + (sum >> 16)) as u16);
-        ip[10..12].copy_from_slice(&sum.to_be_bytes());
-        frame.extend_from_slice(&ip);
-        frame.extend_from_slice(&9100u16.to_be_bytes());
-        frame.extend_from_slice(&36381u16.to_be_bytes());
-        frame.extend_from_slice(&(udp_len as u16).to_be_bytes());
-        frame.extend_from_slice(&[0, 0]);
-        frame.extend_from_slice(d);
-        out.extend_from_slice(&(i as u32).to_le_bytes());
-        out.extend_from_slice(&0u32.to_le_bytes());
-        out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-        out.extend_from_slice(&frame);
-    }
-    out
-}
-
 #[test]
 fn our_answers_dissect_cleanly_in_tshark() {
-    if std::process::Command::new("tshark")
-        .arg("-v")
-        .output()
-        .is_err()
-    {
-        assert!(std::env::var_os("CI").is_none(), "tshark is required in CI");
-        eprintln!("tshark not installed: skipping the dissector check");
+    if !tshark_available() {
         return;
     }
     let plain = replay("srt-libsrt-plain", HandshakeConfig::default());
@@ -322,23 +224,8 @@ fn our_answers_dissect_cleanly_in_tshark() {
             other => panic!("no CONCLUSION answer: {other:?}"),
         }
     }
-    let dir = std::env::temp_dir().join(format!("srt-hs-replay-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("answers.pcap");
-    std::fs::write(&file, pcap(&datagrams)).unwrap();
-    let out = std::process::Command::new("tshark")
-        .arg("-r")
-        .arg(&file)
-        .args(["-d", "udp.port==9100,srt", "-V"])
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (success, text, stderr) = dissect("hs-replay", &datagrams);
+    assert!(success, "tshark failed: {stderr}");
     assert!(text.matches("Frame ").count() >= datagrams.len());
     assert!(
         text.contains("SRT Protocol"),
