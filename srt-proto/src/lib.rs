@@ -30,6 +30,8 @@
 //!   congestion control, keepalive, shutdown, encryption in flight, stats.
 //! - [`endpoint`]: [`Endpoint`], one per UDP socket: demultiplexing,
 //!   handshakes, access control, and the connections it owns.
+//! - [`group`]: socket groups (broadcast and main/backup bonding) as a
+//!   state machine above the member connections.
 //! - `sim` (feature `sim`): a seeded link model and a driver that steps
 //!   endpoints through virtual time.
 //!
@@ -136,6 +138,7 @@ pub mod connection;
 pub mod cookie;
 pub mod crypto;
 pub mod endpoint;
+pub mod group;
 pub mod handshake;
 pub mod packet;
 pub mod rng;

@@ -7,7 +7,7 @@ use super::sender::{self, Sender, SenderConfig, SenderCrypto};
 use super::stats::{self, Counters, Stats};
 use super::{
     CloseReason, ConnectionEvent, ConnectionParams, ConnectionState, DEFAULT_FILE_LINGER,
-    DirectionState, SendError, SendOptions,
+    DirectionState, OverrideSeqError, SendError, SendOptions,
 };
 use crate::crypto::{
     GcmVariant, Kek, KeyPair, KeyRefreshConfig, SenderKeys, StreamKeys, open_key_material,
@@ -17,6 +17,7 @@ use crate::packet::ext::{KmResponse, SrtFlags};
 use crate::packet::km::KmState;
 use crate::packet::{ControlBody, ControlPacket, KeyMaterial, Packet};
 use crate::rng::SrtRng;
+use crate::seq::SeqNumber;
 use crate::time::{Instant, Timestamp};
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -423,16 +424,7 @@ impl Connection {
         let interval_duration = now.duration_since(self.interval_start);
         let s = self.sender.stats();
         let n = &self.params.negotiated;
-        let rtt = if self.receiver.rtt().is_measured() {
-            Duration::from_micros(u64::from(self.receiver.rtt().rtt_us()))
-        } else {
-            s.rtt
-        };
-        let rtt_var = if self.receiver.rtt().is_measured() {
-            Duration::from_micros(u64::from(self.receiver.rtt().var_us()))
-        } else {
-            s.rtt_var
-        };
+        let (rtt, rtt_var) = self.rtt();
         let (rcv_packets, rcv_bytes, rcv_span) = self.receiver.buffer_occupancy();
         let payload = sender::payload_size(n.mss, n.congestion) as u64;
         let send_free = u64::from(self.params.options.send_buffer_packets)
@@ -525,6 +517,79 @@ impl Connection {
     /// Packets the receiver currently lists as lost.
     pub fn receive_loss_len(&self) -> u64 {
         self.receiver.loss_len()
+    }
+
+    /// The sequence number the sender gives the next new packet.
+    pub fn next_send_seq(&self) -> SeqNumber {
+        self.sender.next_seq()
+    }
+
+    /// Makes `seq` the sequence number of the next new packet (libsrt's
+    /// `overrideSndSeqNo`: a group member joins the group's sequence
+    /// space). Refused, with nothing changed, while the send buffer holds
+    /// anything unacknowledged or once the connection is closed.
+    pub fn override_send_seq(&mut self, seq: SeqNumber) -> Result<(), OverrideSeqError> {
+        if self.state == ConnectionState::Closed {
+            return Err(OverrideSeqError::ConnectionClosed);
+        }
+        self.sender
+            .override_next_seq(seq)
+            .map_err(|packets| OverrideSeqError::SendBufferNotEmpty { packets })
+    }
+
+    /// The sender's acknowledgement point: the peer received (or the
+    /// sender dropped) every packet before it.
+    pub fn send_acked_seq(&self) -> SeqNumber {
+        self.sender.acked_seq()
+    }
+
+    /// The group this connection belongs to delivered everything up to and
+    /// including `seq` (through another member): packets held up to it
+    /// are discarded undelivered, their losses forgotten (no more NAKs for
+    /// them), and the ACK point moves past them. They do not count as
+    /// receiver drops. Nothing happens if the receiver is already past
+    /// `seq`. Drain the outputs afterwards (what became due is delivered).
+    pub fn skip_receive_to(&mut self, seq: SeqNumber, now: Instant) {
+        let now = self.advance(now);
+        if self.state == ConnectionState::Closed {
+            return;
+        }
+        self.receiver.skip_to(seq, now);
+        self.collect(now);
+    }
+
+    /// The TSBPD time base: our instant of the peer's timestamp 0, drift
+    /// included (a packet is due at time base + timestamp + latency).
+    /// `None` before the first packet from the peer set it.
+    pub fn receive_time_base(&self) -> Option<Instant> {
+        self.receiver.tsbpd().time_base()
+    }
+
+    /// Replaces the TSBPD time base (the members of a group share one, so
+    /// a sequence number is due at the same instant on each).
+    pub fn set_receive_time_base(&mut self, base: Instant) {
+        self.receiver.tsbpd_mut().set_time_base(base);
+    }
+
+    /// When the last packet (of any kind) from the peer arrived.
+    pub fn last_peer_activity(&self) -> Instant {
+        self.last_received
+    }
+
+    /// The smoothed round-trip time and its variance (measured from
+    /// ACKACKs, else as the peer's ACKs report them, else libsrt's initial
+    /// 100 ms and 50 ms).
+    pub fn rtt(&self) -> (Duration, Duration) {
+        let r = self.receiver.rtt();
+        if r.is_measured() {
+            (
+                Duration::from_micros(u64::from(r.rtt_us())),
+                Duration::from_micros(u64::from(r.var_us())),
+            )
+        } else {
+            let s = self.sender.stats();
+            (s.rtt, s.rtt_var)
+        }
     }
 
     /// The key refresh schedule in effect.

@@ -130,7 +130,7 @@ pub use options::{ConnectionOptions, DEFAULT_FILE_LINGER, MaxBandwidth, Retransm
 pub use stats::{Counters, HEADER_OVERHEAD, Stats, Traffic};
 
 use crate::handshake::Negotiated;
-use crate::seq::MsgNumber;
+use crate::seq::{MsgNumber, SeqNumber};
 use crate::time::Instant;
 use bytes::Bytes;
 use core::fmt;
@@ -207,6 +207,34 @@ impl fmt::Display for SendError {
 #[cfg(feature = "std")]
 impl std::error::Error for SendError {}
 
+/// Why [`Connection::override_send_seq`] refused to move the sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverrideSeqError {
+    /// Packets sent earlier are not all acknowledged yet: their sequence
+    /// numbers would clash with the new ones.
+    SendBufferNotEmpty {
+        /// Packets still held.
+        packets: usize,
+    },
+    /// The connection is closed.
+    ConnectionClosed,
+}
+
+impl fmt::Display for OverrideSeqError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SendBufferNotEmpty { packets } => write!(
+                f,
+                "cannot override the send sequence: {packets} packets are unacknowledged"
+            ),
+            Self::ConnectionClosed => f.write_str("the connection is closed"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for OverrideSeqError {}
+
 /// Why a connection closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CloseReason {
@@ -249,6 +277,9 @@ pub enum ConnectionEvent {
         delivered_at: Instant,
         /// The message number the sender gave it.
         msg_number: MsgNumber,
+        /// The sequence number of its first packet (groups deliver each
+        /// sequence number once, whichever member brings it).
+        seq: SeqNumber,
     },
     /// The connection closed; nothing more will be delivered or sent.
     Closed {

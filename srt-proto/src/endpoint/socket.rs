@@ -195,6 +195,7 @@ impl Endpoint {
                                 src_time,
                                 delivered_at,
                                 msg_number,
+                                ..
                             } => out.push(Output::Event(Event::Message {
                                 conn: cid,
                                 data,

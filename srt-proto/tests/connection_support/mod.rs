@@ -357,6 +357,7 @@ impl Peer {
                     src_time,
                     delivered_at,
                     msg_number,
+                    ..
                 } => {
                     if self.file.is_none()
                         && self.source.is_none()

@@ -49,6 +49,8 @@ pub(crate) enum Insert {
 /// A message taken from the head of the buffer.
 #[derive(Debug, Clone)]
 pub(crate) struct Message {
+    /// The sequence number of its first packet.
+    pub(crate) seq: SeqNumber,
     pub(crate) data: Bytes,
     pub(crate) msg: MsgNumber,
     pub(crate) ts: i64,
@@ -260,6 +262,7 @@ impl ReceiveBuffer {
 
     /// Takes the complete message of `packets` packets at the head.
     pub(crate) fn pop_message(&mut self, packets: usize) -> Option<Message> {
+        let seq = self.start;
         let mut first: Option<(MsgNumber, i64)> = None;
         let mut single: Option<Bytes> = None;
         let mut joined: Option<BytesMut> = None;
@@ -288,7 +291,7 @@ impl ReceiveBuffer {
             Some(b) => b.freeze(),
             None => single.unwrap_or_default(),
         };
-        Some(Message { data, msg, ts })
+        Some(Message { seq, data, msg, ts })
     }
 
     /// Drops the first `n` slots. Returns (missing, dropped-on-request,
@@ -311,6 +314,23 @@ impl ReceiveBuffer {
             self.start = self.start.next();
         }
         d
+    }
+
+    /// Forgets every slot before `target` (delivered by another member of
+    /// a group): stored packets are discarded without being counted, and
+    /// the buffer starts at `target`. Nothing happens if `target` is not
+    /// after the start.
+    pub(crate) fn skip_to(&mut self, target: SeqNumber) {
+        let Ok(n) = usize::try_from(self.start.offset_to(target)) else {
+            return;
+        };
+        for slot in self.slots.drain(..n.min(self.slots.len())) {
+            if let Slot::Full(e) = slot {
+                self.packets -= 1;
+                self.bytes -= e.payload.len();
+            }
+        }
+        self.start = target;
     }
 
     /// Whether the head slot was dropped on request or delivered ahead of
@@ -364,6 +384,7 @@ impl ReceiveBuffer {
         }
         let (msg, ts) = head?;
         Some(Message {
+            seq: self.start.wrapping_add(u32::try_from(first).unwrap_or(0)),
             data: data.freeze(),
             msg,
             ts,

@@ -119,10 +119,12 @@ impl Receiver {
                     if packets == 1 {
                         // One packet, one message (live mode): its payload
                         // goes out as it is, nothing to join.
+                        let seq = self.buf.start();
                         let Some(e) = self.buf.pop_single() else {
                             break;
                         };
                         self.delivered.push_back(ConnectionEvent::Message {
+                            seq,
                             data: e.payload,
                             msg_number: e.msg,
                             src_time: self.tsbpd.origin_time(e.ts),
@@ -134,6 +136,7 @@ impl Receiver {
                         break;
                     };
                     self.delivered.push_back(ConnectionEvent::Message {
+                        seq: m.seq,
                         data: m.data,
                         msg_number: m.msg,
                         src_time: self.tsbpd.origin_time(m.ts),

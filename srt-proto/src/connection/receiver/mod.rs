@@ -5,6 +5,7 @@
 mod ack;
 mod buffer;
 mod delivery;
+mod group;
 mod loss;
 mod rate;
 mod tsbpd;
@@ -165,6 +166,10 @@ impl Receiver {
         &self.tsbpd
     }
 
+    pub(crate) fn tsbpd_mut(&mut self) -> &mut TsbpdClock {
+        &mut self.tsbpd
+    }
+
     /// Notes any packet's timestamp from the peer (sets the TSBPD time
     /// base from the first one).
     pub(crate) fn observe_timestamp(&mut self, ts: Timestamp, now: Instant) {
@@ -189,6 +194,7 @@ impl Receiver {
                 src_time,
                 delivered_at,
                 msg_number,
+                ..
             } => Some(Delivery {
                 data,
                 msg_number,
@@ -312,6 +318,7 @@ impl Receiver {
                 && let Some(m) = self.buf.take_unordered_message(off)
             {
                 self.delivered.push_back(ConnectionEvent::Message {
+                    seq: m.seq,
                     data: m.data,
                     msg_number: m.msg,
                     src_time: self.tsbpd.origin_time(m.ts),

@@ -151,6 +151,19 @@ impl TsbpdClock {
     pub(crate) fn drift_us(&self) -> i64 {
         self.drift.drift()
     }
+
+    /// Our instant of the peer's (unwrapped) timestamp 0, drift included;
+    /// `None` before the first packet, or if it lies before our origin.
+    pub(crate) fn time_base(&self) -> Option<Instant> {
+        let at = self.base?.saturating_add(self.drift.drift());
+        u64::try_from(at).ok().map(Instant::from_micros)
+    }
+
+    /// Replaces the time base so that [`Self::time_base`] gives `base`
+    /// (group members share one).
+    pub(crate) fn set_time_base(&mut self, base: Instant) {
+        self.base = Some(micros(base).saturating_sub(self.drift.drift()));
+    }
 }
 
 fn micros(t: Instant) -> i64 {

@@ -134,9 +134,20 @@ impl SendBuffer {
     }
 
     /// The sequence number the next pushed packet gets.
-    #[cfg(test)]
     pub(super) fn next_seq(&self) -> SeqNumber {
-        self.front.wrapping_add(self.entries.len() as u32)
+        self.front
+            .wrapping_add(u32::try_from(self.entries.len()).unwrap_or(0))
+    }
+
+    /// Numbers the next pushed packet `seq`; only for an empty buffer
+    /// (the caller checked).
+    pub(super) fn restart_at(&mut self, seq: SeqNumber) {
+        if self.entries.is_empty() {
+            self.front = seq;
+            self.sent = 0;
+            self.rexmit_pending = 0;
+            self.rexmit_cursor = 0;
+        }
     }
 
     /// Packets sent at least once and not yet acknowledged (the flight

@@ -468,9 +468,27 @@ impl Sender {
     }
 
     /// The sequence number the next new packet gets.
-    #[cfg(test)]
     pub(crate) fn next_seq(&self) -> SeqNumber {
         self.buffer.next_seq()
+    }
+
+    /// The first packet not acknowledged (or dropped): the peer has
+    /// everything before it.
+    pub(crate) fn acked_seq(&self) -> SeqNumber {
+        self.buffer.front()
+    }
+
+    /// Gives the next new packet `seq` (libsrt `overrideSndSeqNo`), when
+    /// nothing is held: a group member joins the group's sequence space.
+    /// Returns the packets still held otherwise.
+    pub(crate) fn override_next_seq(&mut self, seq: SeqNumber) -> Result<(), usize> {
+        if self.buffer.len() != 0 {
+            return Err(self.buffer.len());
+        }
+        self.buffer.restart_at(seq);
+        // ACKs of the old numbering update nothing any more.
+        self.last_full_ack = seq;
+        Ok(())
     }
 
     /// Time never runs backwards: an earlier `now` counts as the last one.
