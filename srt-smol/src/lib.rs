@@ -40,7 +40,12 @@
 //! srt-tokio's runtime-neutral modules, compiled here from the same source
 //! files so the two adapters cannot drift apart.
 //!
-//! Not built yet: `SrtServer`, socket groups and batched datagram I/O.
+//! [`SrtServer`] hands each accepted connection to a [`Handler`] by what
+//! its stream id asks for (publish or subscribe) and closes it when the
+//! handler returns; its framework is srt-tokio's runtime-neutral file too,
+//! only the spawn of a task per connection and the sleep are smol's.
+//!
+//! Not built yet: socket groups and batched datagram I/O.
 #![forbid(unsafe_code)]
 
 pub use srt_proto as proto;
@@ -55,6 +60,7 @@ mod engine;
 #[path = "../../srt-tokio/src/error.rs"]
 mod error;
 mod io;
+pub mod server;
 #[path = "../../srt-tokio/src/shared.rs"]
 mod shared;
 #[path = "../../srt-tokio/src/socket.rs"]
@@ -62,4 +68,5 @@ mod socket;
 
 pub use builder::{SrtSocketBuilder, TransType};
 pub use error::SrtError;
+pub use server::{Handler, Role, Session, SrtServer};
 pub use socket::{SrtListener, SrtSocket};
