@@ -29,6 +29,7 @@
 //! the connection closes or fails to establish (e.g. a wrong passphrase).
 
 use crate::crypto::{KeyLength, Passphrase};
+use crate::endpoint::MemberInfo;
 use crate::handshake::RequestId;
 use crate::packet::Handshake;
 use crate::packet::ext::{GroupExt, HandshakeExtension, SrtVersion};
@@ -62,8 +63,13 @@ pub struct ConnectionRequest {
     pub handshake_version: u32,
     /// The caller's SRT version, from its HSREQ.
     pub peer_srt_version: Option<SrtVersion>,
-    /// The group the caller connects as a member of.
+    /// The group the caller connects as a member of: its GROUP extension
+    /// as sent.
     pub group: Option<GroupExt>,
+    /// That membership as the listening endpoint settled it (the caller's
+    /// group, our mirror group for it, type and weight); `None` without a
+    /// GROUP extension, or from [`Self::from_handshake`] alone.
+    pub member: Option<MemberInfo>,
     /// The key length the caller encrypts with (from its KMREQ, else from
     /// the handshake's encryption field); `None` for a caller without a
     /// passphrase.
@@ -84,8 +90,15 @@ impl ConnectionRequest {
             handshake_version: 5,
             peer_srt_version: None,
             group: None,
+            member: None,
             encryption: None,
         }
+    }
+
+    /// The same request with its group membership settled.
+    pub fn with_member(mut self, member: Option<MemberInfo>) -> Self {
+        self.member = member;
+        self
     }
 
     /// The request a caller's CONCLUSION `hs`, from `peer`, makes.
@@ -115,6 +128,7 @@ impl ConnectionRequest {
                 HandshakeExtension::Group(g) => Some(*g),
                 _ => None,
             }),
+            member: None,
             encryption: km_key_len
                 .or_else(|| hs.encryption.key_len().and_then(KeyLength::from_bytes)),
         }

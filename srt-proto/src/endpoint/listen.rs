@@ -7,12 +7,14 @@
 //! so that an accept can set this connection's passphrase and latency
 //! ([`AcceptOptions`]) and the negotiation then uses them.
 
-use super::{AccessControl, Conn, ConnState, Endpoint, Event, ListenConfig, Output};
+use super::{AccessControl, Conn, ConnState, Endpoint, Event, ListenConfig, MemberInfo, Output};
 use crate::access::{AcceptOptions, ConnectionRequest, Decision};
 use crate::crypto::Passphrase;
 use crate::handshake::config::{CryptoMode, EncryptionConfig};
+use crate::handshake::group;
 use crate::handshake::negotiate::{self, Negotiated};
 use crate::handshake::{CookieSource, HandshakeConfig, RequestId, Transmit};
+use crate::packet::ext::{GroupExt, HandshakeExtension};
 use crate::packet::handshake::{EncryptionField, ExtensionFlags, Handshake, HandshakeType};
 use crate::packet::reject::RejectReason;
 use crate::time::Instant;
@@ -28,6 +30,8 @@ pub(super) struct Pending {
     peer: SocketAddr,
     request: Box<Handshake>,
     deadline: Instant,
+    /// The group membership it holds (released on the decision).
+    pub(super) member: Option<MemberInfo>,
 }
 
 /// A rejection remembered, to answer a repeated CONCLUSION the same way
@@ -46,6 +50,7 @@ struct Accepted {
     request: Option<RequestId>,
     policy_accepted: bool,
     passphrase: Option<Passphrase>,
+    member: Option<MemberInfo>,
 }
 
 /// The listening state.
@@ -104,6 +109,14 @@ fn with_options(base: &HandshakeConfig, options: &AcceptOptions) -> HandshakeCon
         config.peer_latency = latency;
     }
     config
+}
+
+/// The caller's GROUP extension in `hs`.
+fn group_extension(hs: &Handshake) -> Option<GroupExt> {
+    hs.find_extension(|e| match e {
+        HandshakeExtension::Group(g) => Some(*g),
+        _ => None,
+    })
 }
 
 /// The listener's answer skeleton to `hs` from `from`.
@@ -205,15 +218,50 @@ impl Endpoint {
             self.refuse(from, hs, None, RejectReason::Version, now, out);
             return;
         }
+        // Group membership first: libsrt refuses a grouped caller without
+        // SRTO_GROUPCONNECT before its listen callback runs, and the
+        // access decision sees the mirror group.
+        let group_connect = listening.config.group_connect;
+        let member = match group_extension(hs) {
+            None => None,
+            Some(ext) => match self.groups.admit(&ext, group_connect, &mut self.rng) {
+                Ok(member) => Some(member),
+                Err(reason) => {
+                    self.refuse(from, hs, None, reason, now, out);
+                    return;
+                }
+            },
+        };
+        self.decide(from, hs, member, now, out);
+        if let Some(member) = &member {
+            self.groups.release(member);
+        }
+    }
+
+    /// Runs the access decision on an acceptable CONCLUSION; `member` is
+    /// its group membership, held by the caller of this function (a
+    /// pending request holds its own).
+    fn decide(
+        &mut self,
+        from: SocketAddr,
+        hs: &Handshake,
+        member: Option<MemberInfo>,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(listening) = &mut self.listening else {
+            return;
+        };
         let id = RequestId(listening.next_request);
         match &mut listening.config.access {
-            AccessControl::Off => self.negotiate(from, hs, None, false, None, now, out),
+            AccessControl::Off => self.negotiate(from, hs, None, false, None, member, now, out),
             AccessControl::Policy(policy) => {
                 listening.next_request = listening.next_request.wrapping_add(1);
-                let request = ConnectionRequest::from_handshake(id, from, hs);
+                let request = ConnectionRequest::from_handshake(id, from, hs).with_member(member);
                 match policy.decide(&request) {
                     Decision::Accept(options) => {
-                        self.negotiate(from, hs, Some(id), true, Some(&options), now, out);
+                        let options = Some(&options);
+                        self.negotiate(from, hs, Some(id), true, options, member, now, out);
                     }
                     Decision::Reject(reason) => self.refuse(from, hs, Some(id), reason, now, out),
                 }
@@ -237,8 +285,13 @@ impl Endpoint {
                     peer: from,
                     request: Box::new(hs.clone()),
                     deadline: now.saturating_add(listening.config.request_timeout),
+                    member,
                 });
-                let request = ConnectionRequest::from_handshake(id, from, hs);
+                if let Some(member) = &member {
+                    // The pending request's own hold on the mirror group.
+                    self.groups.hold(member);
+                }
+                let request = ConnectionRequest::from_handshake(id, from, hs).with_member(member);
                 out.push(Output::Event(Event::ConnectionRequest(Box::new(request))));
             }
         }
@@ -253,6 +306,7 @@ impl Endpoint {
         request: Option<RequestId>,
         policy_accepted: bool,
         options: Option<&AcceptOptions>,
+        member: Option<MemberInfo>,
         now: Instant,
         out: &mut Vec<Output>,
     ) {
@@ -262,7 +316,10 @@ impl Endpoint {
         let base = &listening.config.handshake;
         let overridden = options.map(|options| with_options(base, options));
         let config = overridden.as_ref().unwrap_or(base);
-        let result = negotiate::respond(config, hs, false);
+        let group_answer = member
+            .zip(group_extension(hs))
+            .map(|(m, ext)| group::answer(m.local_group_id, &ext));
+        let result = negotiate::respond(config, hs, group_answer);
         let passphrase = config.encryption.as_ref().map(|e| e.passphrase.clone());
         let response = match result {
             Ok(response) => response,
@@ -292,6 +349,7 @@ impl Endpoint {
             request,
             policy_accepted,
             passphrase,
+            member,
         };
         self.accept_connection(accepted, reply, response.negotiated, now, out);
     }
@@ -310,22 +368,45 @@ impl Endpoint {
             request,
             policy_accepted,
             passphrase,
+            member,
         } = accepted;
         let peer_socket_id = negotiated.peer_socket_id;
+        // A later member of a group sends in step with the group's oldest
+        // member (libsrt synchronizeWithGroup): the same time base, the
+        // same next sequence number, the same TSBPD base for what it
+        // receives.
+        let first = member
+            .and_then(|m| self.groups.join(&m, local_id))
+            .and_then(|first| match &self.conns.get(&first)?.state {
+                ConnState::Established(c) => Some((
+                    self.conns.get(&first).map_or(now, |f| f.start),
+                    c.next_send_seq(),
+                    c.receive_time_base(),
+                )),
+                _ => None,
+            });
+        let start = first.map_or(now, |(start, _, _)| start);
         let t = Transmit {
             to: from,
             dst_socket_id: peer_socket_id,
             handshake: reply.clone(),
         };
-        self.io.handshake(t, now, now, out);
-        let connection = self.make_connection(
+        self.io.handshake(t, start, now, out);
+        let mut connection = self.make_connection(
             local_id,
             from,
-            now,
+            start,
             &negotiated,
             passphrase.as_ref(),
             super::socket::HandshakeFacts::default(),
         );
+        if let Some((_, next_seq, time_base)) = first {
+            // A fresh connection has nothing in flight: this cannot fail.
+            let _ = connection.override_send_seq(next_seq);
+            if let Some(base) = time_base {
+                connection.set_receive_time_base(base);
+            }
+        }
         self.conns.insert(
             local_id,
             Conn {
@@ -337,8 +418,10 @@ impl Endpoint {
                 passphrase: None,
                 receive_isn: None,
                 armed: None,
+                own_group: None,
+                member,
                 rtt: super::RttProbe::default(),
-                start: now,
+                start,
                 state: ConnState::Established(connection),
             },
         );
@@ -423,9 +506,13 @@ impl Endpoint {
                 Some(p.id),
                 false,
                 Some(&options),
+                p.member,
                 now,
                 out,
             );
+            if let Some(member) = &p.member {
+                self.groups.release(member);
+            }
         }
     }
 
@@ -439,6 +526,9 @@ impl Endpoint {
     ) {
         if let Some(p) = self.take_pending(request) {
             self.refuse(p.peer, &p.request, Some(p.id), reason, now, out);
+            if let Some(member) = &p.member {
+                self.groups.release(member);
+            }
         }
     }
 
@@ -451,12 +541,15 @@ impl Endpoint {
         listening.pending.retain(|p| {
             let keep = p.deadline > now;
             if !keep {
-                expired.push((p.id, p.peer, p.request.clone()));
+                expired.push((p.id, p.peer, p.request.clone(), p.member));
             }
             keep
         });
-        for (id, peer, hs) in expired {
+        for (id, peer, hs, member) in expired {
             self.send_rejection(peer, &hs, RejectReason::Timeout, now, out);
+            if let Some(member) = &member {
+                self.groups.release(member);
+            }
             out.push(Output::Event(Event::RequestExpired { request: id }));
         }
     }

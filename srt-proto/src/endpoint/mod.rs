@@ -111,27 +111,31 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod groups;
 mod io;
 mod listen;
 mod socket;
 mod types;
 
 pub use types::{
-    AccessControl, ConnectionId, EndpointConfig, Event, Input, ListenConfig, Output, PolicyObject,
-    StateSize,
+    AccessControl, ConnectionId, EndpointConfig, Event, Input, ListenConfig, MemberCommand,
+    MemberCommandError, MemberInfo, Output, PolicyObject, StateSize,
 };
 
 use crate::access::AccessPolicy;
 use crate::connection::{CloseReason, Connection, SendOptions};
 use crate::cookie::CookieJar;
 use crate::crypto::Passphrase;
+use crate::group::GroupType;
+use crate::handshake::group::is_group_id;
 use crate::handshake::{
     Caller, CookieSource, FixedCookieForTesting, HandshakeConfig, Rendezvous, RequestId,
 };
+use crate::packet::ext::GroupExt;
 use crate::packet::handshake::{Handshake, HandshakeType};
 use crate::packet::reject::RejectReason;
 use crate::packet::{ControlBody, ControlPacket, Packet, peek_dst_socket_id};
-use crate::rng::SrtRng;
+use crate::rng::{SRTGROUP_MASK, SrtRng};
 use crate::seq::SeqNumber;
 use crate::time::Instant;
 use alloc::boxed::Box;
@@ -139,6 +143,7 @@ use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
 use bytes::Bytes;
 use core::net::{IpAddr, SocketAddr};
+use groups::MirrorGroups;
 use io::Io;
 use listen::Listening;
 
@@ -177,8 +182,15 @@ struct Conn {
     receive_isn: Option<SeqNumber>,
     /// The wake-up time this socket has in the timer index.
     armed: Option<Instant>,
+    /// A caller's own GROUP extension, until its handshake settles the
+    /// membership.
+    own_group: Option<GroupExt>,
+    /// The socket group the connection is a member of.
+    member: Option<MemberInfo>,
     /// The handshake's round-trip time, as far as measured.
     rtt: RttProbe,
+    /// The time base of the packets we send (handshake and connection):
+    /// when the socket started, or its group's start.
     start: Instant,
     state: ConnState,
 }
@@ -282,6 +294,8 @@ pub struct Endpoint {
     timers: BTreeSet<(Instant, u32)>,
     /// The last RTT seen per peer host, newest last.
     rtt_cache: VecDeque<(IpAddr, core::time::Duration)>,
+    /// The listener's mirror groups by peer group id.
+    groups: MirrorGroups,
     io: Io,
 }
 
@@ -313,6 +327,7 @@ impl Endpoint {
             rendezvous: BTreeMap::new(),
             timers: BTreeSet::new(),
             rtt_cache: VecDeque::new(),
+            groups: MirrorGroups::default(),
             io: Io::default(),
         }
     }
@@ -361,6 +376,7 @@ impl Endpoint {
                 options,
             } => self.send(conn, data, options, now, out),
             Input::Close { conn } => self.close(conn, now, out),
+            Input::Member { conn, command } => self.member_command(conn, command, now, out),
         }
         if let Some(at) = self.next_timeout() {
             out.push(Output::Timeout(at));
@@ -385,6 +401,7 @@ impl Endpoint {
             remembered_rejections,
             index_entries: self.accepted.len() + self.rendezvous.len(),
             cached_rtts: self.rtt_cache.len(),
+            groups: self.groups.len(),
             ..StateSize::default()
         };
         for conn in self.conns.values() {
@@ -467,7 +484,20 @@ impl Endpoint {
             }));
             return None;
         };
-        let isn = self.rng.initial_seq();
+        if let Some(own) = &config.group
+            && (GroupType::from_u8(own.group_type).is_none() || !is_group_id(own.group_id))
+        {
+            out.push(Output::Event(Event::ConnectFailed {
+                remote,
+                reason: RejectReason::Group,
+            }));
+            return None;
+        }
+        let (isn, start) = match config.group_sync {
+            Some(sync) => (sync.initial_seq, sync.start_time.min(now)),
+            None => (self.rng.initial_seq(), now),
+        };
+        let own_group = config.group;
         let passphrase = config.encryption.as_ref().map(|e| e.passphrase.clone());
         let rtt = RttProbe::new(config.retransmit_interval);
         let caller = Caller::new(config, remote, id, isn, &mut self.rng, now);
@@ -486,8 +516,10 @@ impl Endpoint {
                 passphrase,
                 receive_isn: None,
                 armed: None,
+                own_group,
+                member: None,
                 rtt,
-                start: now,
+                start,
                 state: ConnState::Calling(Box::new(caller)),
             },
         );
@@ -505,6 +537,15 @@ impl Endpoint {
         out: &mut Vec<Output>,
     ) -> Option<ConnectionId> {
         let now = self.advance(now);
+        if config.group.is_some() {
+            // libsrt connects groups caller–listener only (its rendezvous
+            // has no side to create the mirror group).
+            out.push(Output::Event(Event::ConnectFailed {
+                remote,
+                reason: RejectReason::Group,
+            }));
+            return None;
+        }
         let free = !self.rendezvous.contains_key(&remote) && self.has_room();
         let Some(id) = self.new_socket_id().filter(|_| free) else {
             out.push(Output::Event(Event::ConnectFailed {
@@ -534,6 +575,8 @@ impl Endpoint {
                 passphrase,
                 receive_isn: None,
                 armed: None,
+                own_group: None,
+                member: None,
                 rtt,
                 start: now,
                 state: ConnState::Rendezvous(Box::new(rdv)),
@@ -546,6 +589,9 @@ impl Endpoint {
     fn stop_listening(&mut self, out: &mut Vec<Output>) {
         if let Some(listening) = self.listening.take() {
             for p in listening.pending {
+                if let Some(member) = &p.member {
+                    self.groups.release(member);
+                }
                 out.push(Output::Event(Event::RequestExpired { request: p.id }));
             }
         }
@@ -567,6 +613,57 @@ impl Endpoint {
             Ok(()) => self.drain(conn.0, now, out),
             Err(error) => out.push(Output::Event(Event::SendFailed { conn, error })),
         }
+    }
+
+    /// [`Input::Member`]: a group's command for member `conn`.
+    fn member_command(
+        &mut self,
+        conn: ConnectionId,
+        command: MemberCommand,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) {
+        let result = match self.conns.get_mut(&conn.0).map(|c| &mut c.state) {
+            Some(ConnState::Established(c)) => match command {
+                MemberCommand::OverrideSendSeq(seq) => c
+                    .override_send_seq(seq)
+                    .map_err(MemberCommandError::OverrideSendSeq),
+                MemberCommand::SkipReceiveTo(seq) => {
+                    c.skip_receive_to(seq, now);
+                    Ok(())
+                }
+                MemberCommand::SetReceiveTimeBase(base) => {
+                    c.set_receive_time_base(base);
+                    Ok(())
+                }
+            },
+            _ => Err(MemberCommandError::NotConnected),
+        };
+        match result {
+            Ok(()) => self.drain(conn.0, now, out),
+            Err(error) => out.push(Output::Event(Event::MemberCommandFailed {
+                conn,
+                command,
+                error,
+            })),
+        }
+    }
+
+    /// A fresh group id for a group of ours that calls out: random from
+    /// the endpoint's generator, with libsrt's group-id bit (bit 30) set,
+    /// and none of our listener's mirror groups'. Goes in
+    /// [`crate::packet::ext::GroupExt::group_id`] of every member's
+    /// [`HandshakeConfig::group`].
+    pub fn new_group_id(&mut self) -> u32 {
+        let mirrors = &self.groups;
+        let mut id = self.rng.socket_id() | SRTGROUP_MASK;
+        for _ in 0..SOCKET_ID_ATTEMPTS {
+            if !mirrors.has_local_id(id) {
+                break;
+            }
+            id = self.rng.socket_id() | SRTGROUP_MASK;
+        }
+        id
     }
 
     fn close(&mut self, conn: ConnectionId, now: Instant, out: &mut Vec<Output>) {

@@ -2,9 +2,13 @@
 //! what a socket has to say, timers, and the move from handshake to
 //! connection.
 
-use super::{ConnState, ConnectionId, Endpoint, Event, Output, RTT_CACHE_MIN_LIFE, RTT_CACHE_SIZE};
+use super::{
+    ConnState, ConnectionId, Endpoint, Event, MemberInfo, Output, RTT_CACHE_MIN_LIFE,
+    RTT_CACHE_SIZE,
+};
 use crate::connection::{Connection, ConnectionEvent, ConnectionParams, ConnectionState};
 use crate::crypto::Passphrase;
+use crate::group::GroupType;
 use crate::handshake::{CallerEvent, Negotiated, RendezvousEvent, Transmit};
 use crate::packet::handshake::{Handshake, HandshakeType};
 use crate::packet::reject::RejectReason;
@@ -195,13 +199,14 @@ impl Endpoint {
                                 src_time,
                                 delivered_at,
                                 msg_number,
-                                ..
+                                seq,
                             } => out.push(Output::Event(Event::Message {
                                 conn: cid,
                                 data,
                                 src_time,
                                 delivered_at,
                                 msg_number,
+                                seq,
                             })),
                             ConnectionEvent::Closed { reason } => {
                                 closed = true;
@@ -288,17 +293,42 @@ impl Endpoint {
         now: Instant,
         out: &mut Vec<Output>,
     ) {
-        let Some((peer, start, passphrase, rtt, receive_isn)) = self.conns.get_mut(&id).map(|c| {
-            (
-                c.peer,
-                c.start,
-                c.passphrase.take(),
-                c.rtt.sample,
-                c.receive_isn,
-            )
-        }) else {
+        let Some((peer, start, passphrase, rtt, receive_isn, own_group)) =
+            self.conns.get_mut(&id).map(|c| {
+                (
+                    c.peer,
+                    c.start,
+                    c.passphrase.take(),
+                    c.rtt.sample,
+                    c.receive_isn,
+                    c.own_group,
+                )
+            })
+        else {
             return;
         };
+        // The handshake checked that the listener answered our GROUP.
+        let member = own_group.zip(negotiated.group).and_then(|(own, answer)| {
+            Some(MemberInfo {
+                peer_group_id: answer.group_id,
+                local_group_id: own.group_id,
+                group_type: GroupType::from_u8(own.group_type)?,
+                weight: own.weight,
+            })
+        });
+        if let Some(m) = &member
+            && self.peer_group_conflicts(id, m)
+        {
+            // libsrt: a group already bound to another peer group refuses
+            // the member (interpretGroup, initiator side).
+            self.remove(id);
+            out.push(Output::Event(failure(
+                ConnectionId(id),
+                RejectReason::Group,
+                false,
+            )));
+            return;
+        }
         let facts = HandshakeFacts { rtt, receive_isn };
         let connection =
             self.make_connection(id, peer, start, &negotiated, passphrase.as_ref(), facts);
@@ -307,8 +337,21 @@ impl Endpoint {
         };
         conn.peer_socket_id = negotiated.peer_socket_id;
         conn.repeat_reply = repeat_reply;
+        conn.member = member;
         conn.state = ConnState::Established(connection);
         self.connected(id, negotiated, now, out);
+    }
+
+    /// Whether another established member of `m`'s local group has a
+    /// different peer group.
+    fn peer_group_conflicts(&self, id: u32, m: &MemberInfo) -> bool {
+        self.conns.iter().any(|(&other, c)| {
+            other != id
+                && matches!(c.state, ConnState::Established(_))
+                && c.member.is_some_and(|o| {
+                    o.local_group_id == m.local_group_id && o.peer_group_id != m.peer_group_id
+                })
+        })
     }
 
     /// Reports socket `id` connected and collects what its connection has
@@ -328,6 +371,7 @@ impl Endpoint {
             peer: conn.peer,
             params: negotiated,
             request: conn.request,
+            group: conn.member,
         }));
         self.drain(id, now, out);
     }
@@ -345,6 +389,9 @@ impl Endpoint {
             self.remember_rtt(conn.peer, c);
         }
         self.accepted.remove(&(conn.peer, conn.peer_socket_id));
+        if let Some(member) = &conn.member {
+            self.groups.leave(member, id);
+        }
         if self.rendezvous.get(&conn.peer) == Some(&id) {
             self.rendezvous.remove(&conn.peer);
         }

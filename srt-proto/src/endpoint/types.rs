@@ -1,10 +1,11 @@
 //! The endpoint's inputs, outputs, events and configuration.
 
 use crate::access::{AcceptOptions, AccessPolicy, ConnectionRequest};
-use crate::connection::{CloseReason, ConnectionOptions, SendError, SendOptions};
+use crate::connection::{CloseReason, ConnectionOptions, OverrideSeqError, SendError, SendOptions};
+use crate::group::GroupType;
 use crate::handshake::{HandshakeConfig, Negotiated, RequestId};
 use crate::packet::reject::RejectReason;
-use crate::seq::MsgNumber;
+use crate::seq::{MsgNumber, SeqNumber};
 use crate::time::Instant;
 use alloc::boxed::Box;
 use bytes::Bytes;
@@ -90,6 +91,11 @@ pub struct ListenConfig {
     /// ([`Event::RequestExpired`]; the caller then gets TIMEOUT). Default
     /// 3 s, the default connect timeout of a caller.
     pub request_timeout: Duration,
+    /// Accept callers that join a socket group (`SRTO_GROUPCONNECT`,
+    /// default false: a caller with a GROUP extension is rejected with
+    /// GROUP, as libsrt does). When on, all members of one peer group join
+    /// one mirror group here ([`MemberInfo::local_group_id`]).
+    pub group_connect: bool,
 }
 
 impl ListenConfig {
@@ -100,6 +106,7 @@ impl ListenConfig {
             access: AccessControl::Off,
             backlog: 64,
             request_timeout: Duration::from_secs(3),
+            group_connect: false,
         }
     }
 
@@ -119,7 +126,67 @@ impl ListenConfig {
         self.backlog = backlog;
         self
     }
+
+    /// With grouped callers accepted or not ([`Self::group_connect`]).
+    pub fn with_group_connect(mut self, group_connect: bool) -> Self {
+        self.group_connect = group_connect;
+        self
+    }
 }
+
+/// A connection's membership in a socket group, as its handshake settled
+/// it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MemberInfo {
+    /// The peer's group id (bit 30 set): on the listener side the caller's
+    /// group, on the caller side the listener's mirror group.
+    pub peer_group_id: u32,
+    /// Our group id (bit 30 set): on the caller side the id it sent, on the
+    /// listener side the mirror group every member of the peer group joins.
+    pub local_group_id: u32,
+    /// The group type.
+    pub group_type: GroupType,
+    /// The member's weight (its priority in a backup group), as the caller
+    /// set it.
+    pub weight: u16,
+}
+
+/// Something a socket group needs done to one of its member connections
+/// ([`Input::Member`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberCommand {
+    /// Send the next new packet with this sequence number (a standby
+    /// member taking over); refused while packets are unacknowledged.
+    OverrideSendSeq(SeqNumber),
+    /// The group delivered everything up to and including this sequence
+    /// number: forget it here without delivering or NAKing it.
+    SkipReceiveTo(SeqNumber),
+    /// Use this TSBPD time base (the local instant of peer timestamp 0),
+    /// the one the group's members share.
+    SetReceiveTimeBase(Instant),
+}
+
+/// Why a [`MemberCommand`] failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberCommandError {
+    /// No established connection has that id (unknown, still
+    /// handshaking, or gone).
+    NotConnected,
+    /// The connection refused to move its send sequence.
+    OverrideSendSeq(OverrideSeqError),
+}
+
+impl fmt::Display for MemberCommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotConnected => f.write_str("no established connection by that id"),
+            Self::OverrideSendSeq(e) => e.fmt(f),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for MemberCommandError {}
 
 /// Everything that can happen to an endpoint.
 #[derive(Debug)]
@@ -181,6 +248,15 @@ pub enum Input {
         /// The connection.
         conn: ConnectionId,
     },
+    /// A socket group's command for one of its members; what the
+    /// connection then sends goes out with this call's outputs. A failure
+    /// is reported as [`Event::MemberCommandFailed`].
+    Member {
+        /// The member connection.
+        conn: ConnectionId,
+        /// What to do.
+        command: MemberCommand,
+    },
 }
 
 /// What the embedder must do or know.
@@ -230,6 +306,8 @@ pub enum Event {
         /// The request it was accepted from (listener side, access
         /// control on).
         request: Option<RequestId>,
+        /// The socket group the connection is a member of.
+        group: Option<MemberInfo>,
     },
     /// A caller asks to connect; answer with [`Input::Accept`] or
     /// [`Input::Reject`] before [`ListenConfig::request_timeout`].
@@ -281,6 +359,9 @@ pub enum Event {
         delivered_at: Instant,
         /// The sender's message number.
         msg_number: MsgNumber,
+        /// The sequence number of the message's first packet (members of
+        /// a group carry a message with the same one).
+        seq: SeqNumber,
     },
     /// A connection (or a handshake abandoned by [`Input::Close`]) ended.
     Closed {
@@ -295,6 +376,15 @@ pub enum Event {
         conn: ConnectionId,
         /// Why (`ConnectionClosed` also for an unknown connection).
         error: SendError,
+    },
+    /// An [`Input::Member`] command failed; nothing changed.
+    MemberCommandFailed {
+        /// The connection.
+        conn: ConnectionId,
+        /// The command.
+        command: MemberCommand,
+        /// Why.
+        error: MemberCommandError,
     },
 }
 
@@ -316,6 +406,9 @@ pub struct StateSize {
     /// Hosts in the RTT cache (at most 128; filled only by connections
     /// that lived a second).
     pub cached_rtts: usize,
+    /// Mirror groups the listener keeps for peer groups (each has a live
+    /// member or a request waiting for a decision).
+    pub groups: usize,
 }
 
 impl StateSize {
@@ -328,5 +421,6 @@ impl StateSize {
             + self.remembered_rejections
             + self.index_entries
             + self.cached_rtts
+            + self.groups
     }
 }

@@ -3,6 +3,8 @@
 
 use crate::crypto::{KeyLength, Passphrase};
 use crate::packet::ext::{ConfigString, GroupExt, SrtVersion};
+use crate::seq::SeqNumber;
+use crate::time::Instant;
 use core::fmt;
 use core::time::Duration;
 
@@ -76,6 +78,18 @@ impl fmt::Debug for EncryptionConfig {
     }
 }
 
+/// Where a group member's sender starts: the group's shared sequence
+/// space and time base (see [`HandshakeConfig::group_sync`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GroupSync {
+    /// The sequence number of the member's first packet: the group's next
+    /// one. It travels as the handshake's initial sequence number.
+    pub initial_seq: SeqNumber,
+    /// The member's time zero: its packet timestamps (handshake and data)
+    /// count from here, the group's start. Not after the connect starts.
+    pub start_time: Instant,
+}
+
 /// One side's handshake options. [`Default`] gives libsrt 1.5's defaults
 /// for live mode.
 #[derive(Debug, Clone)]
@@ -118,8 +132,21 @@ pub struct HandshakeConfig {
     pub drift_tracer: bool,
     /// Packet filter configuration (`SRTO_PACKETFILTER`, none).
     pub packet_filter: Option<ConfigString>,
-    /// Group membership sent in the GROUP extension (none).
+    /// Group membership sent in the GROUP extension (none): our group's
+    /// id (libsrt's group-id bit 30 set), its type, flags (0: libsrt 1.5
+    /// refuses `SRT_GFLAG_SYNCONMSG`) and this member's weight. A caller
+    /// only: the listener answers with its own group's id, and
+    /// [`crate::Endpoint`] refuses a rendezvous with a group (libsrt has no
+    /// group rendezvous either).
     pub group: Option<GroupExt>,
+    /// For a member joining a running group: our initial sequence number
+    /// and our sender's time zero, taken from the group so that every
+    /// member stamps a message with the same sequence number and
+    /// timestamp (libsrt's `srt_connect_group` passes the group's next
+    /// sequence number as the ISN, and `synchronizeWithGroup` gives the
+    /// socket the group's start time). `None`: a random ISN and the time
+    /// the connect starts.
+    pub group_sync: Option<GroupSync>,
     /// How long a caller tries before giving up (`SRTO_CONNTIMEO`, 3 s).
     pub connect_timeout: Duration,
     /// How often an unanswered handshake is sent again (libsrt: 250 ms).
@@ -145,6 +172,7 @@ impl Default for HandshakeConfig {
             drift_tracer: true,
             packet_filter: None,
             group: None,
+            group_sync: None,
             connect_timeout: Duration::from_secs(3),
             retransmit_interval: Duration::from_millis(250),
         }

@@ -16,6 +16,8 @@
 //! - CONCLUSION of version 4 (a UDT-era caller) is rejected with VERSION.
 //! - A repeated CONCLUSION for a connection already answered gets the same
 //!   answer again (the caller lost ours).
+//! - A grouped caller is refused with GROUP: group membership (the mirror
+//!   group per peer group) lives in [`crate::Endpoint`].
 
 use super::config::HandshakeConfig;
 use super::negotiate::{self, Negotiated};
@@ -123,7 +125,6 @@ pub struct Listener<C> {
     cookies: C,
     backlog: usize,
     access_control: bool,
-    accept_groups: bool,
     next_request: u64,
     pending: Vec<Pending>,
     answered: Vec<Answered>,
@@ -138,7 +139,6 @@ impl<C: CookieSource> Listener<C> {
             cookies,
             backlog: backlog.max(1),
             access_control: false,
-            accept_groups: false,
             next_request: 0,
             pending: Vec::new(),
             answered: Vec::new(),
@@ -257,7 +257,7 @@ impl<C: CookieSource> Listener<C> {
         if hs.version != 5 {
             return self.reject_and_remember(from, hs, RejectReason::Version, now);
         }
-        let response = match negotiate::respond(&self.config, hs, self.accept_groups) {
+        let response = match negotiate::respond(&self.config, hs, None) {
             Ok(response) => response,
             Err(reason) => return self.reject_and_remember(from, hs, reason, now),
         };

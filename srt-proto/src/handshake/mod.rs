@@ -10,6 +10,7 @@
 //!   runs, so that an accept can set that connection's passphrase.
 //! - [`caller`]: the caller ([`Caller`]).
 //! - [`rendezvous`]: the HSv5 rendezvous ([`Rendezvous`]).
+//! - [`group`]: the GROUP extension's rules (socket groups).
 //!
 //! What libsrt 1.5.1 does in rendezvous, from
 //! `tests/data/srt-libsrt-rendezvous.jsonl` (A cookie `7a33d193` >
@@ -21,12 +22,15 @@
 
 pub mod caller;
 pub mod config;
+pub mod group;
 pub mod listener;
 pub mod negotiate;
 pub mod rendezvous;
 
 pub use caller::{Caller, CallerEvent};
-pub use config::{Congestion, CryptoMode, EncryptionConfig, HandshakeConfig, OUR_SRT_VERSION};
+pub use config::{
+    Congestion, CryptoMode, EncryptionConfig, GroupSync, HandshakeConfig, OUR_SRT_VERSION,
+};
 pub use listener::{
     CookieSource, FixedCookieForTesting, Listener, ListenerAction, RequestId, Transmit,
 };

@@ -14,7 +14,8 @@
 //! - Peer version below `min_peer_version` → VERSION; message API on one
 //!   side and stream API on the other → MESSAGEAPI; different congestion
 //!   controllers → CONGESTION; different packet filters → FILTER; a GROUP
-//!   extension we don't accept → GROUP.
+//!   extension we don't accept → GROUP (the GROUP rules are in
+//!   [`super::group`]).
 //! - Encryption: a KMREQ the responder can't unwrap → KMRSP BADSECRET;
 //!   a KMREQ without a passphrase here → KMRSP NOSECRET; a cipher other
 //!   than the configured one → KMRSP BADCRYPTOMODE. With enforced
@@ -23,6 +24,7 @@
 //!   connection goes on unencrypted.
 
 use super::config::{Congestion, CryptoMode, HandshakeConfig};
+use super::group;
 use crate::crypto::{
     CipherMode, GcmVariant, KeyLength, KmError, Salt, Sek, StreamKeys, open_key_material,
     seal_key_material,
@@ -80,7 +82,9 @@ pub struct Negotiated {
     pub message_api: bool,
     /// The packet filter in effect.
     pub packet_filter: Option<ConfigString>,
-    /// The group the peer joined us to, if any.
+    /// The peer's GROUP extension, if it sent one: a caller's own group
+    /// (listener side), or the listener's mirror group answering ours
+    /// (caller side).
     pub group: Option<GroupExt>,
     /// Whether our receiver tracks clock drift (local option).
     pub drift_tracer: bool,
@@ -233,8 +237,9 @@ pub fn initiator_extensions(
 pub struct Response {
     /// The options in effect (the peer socket id is the initiator's).
     pub negotiated: Negotiated,
-    /// HSRSP, then KMRSP when the initiator sent KMREQ, then FILTER when a
-    /// filter is in effect.
+    /// In libsrt's order (`createSrtHandshake`): HSRSP, FILTER when a
+    /// filter is in effect, GROUP when the initiator joined a group, KMRSP
+    /// when it sent KMREQ.
     pub extensions: Vec<HandshakeExtension>,
 }
 
@@ -341,12 +346,14 @@ fn respond_crypto(
 
 /// The responder's side: checks an initiator's CONCLUSION (HSREQ, KMREQ,
 /// SID, CONGESTION, FILTER, GROUP) against `config` and builds the
-/// answer. `accept_groups` says whether a GROUP extension is welcome
-/// (otherwise: GROUP).
+/// answer. `group_answer` is our GROUP answer to the initiator's GROUP
+/// extension ([`super::group::answer`], after
+/// [`super::group::check_request`]); a GROUP extension without an answer
+/// is refused with GROUP, as by a listener without `SRTO_GROUPCONNECT`.
 pub fn respond(
     config: &HandshakeConfig,
     request: &Handshake,
-    accept_groups: bool,
+    group_answer: Option<GroupExt>,
 ) -> Result<Response, RejectReason> {
     let hsreq = request
         .find_extension(|e| match e {
@@ -359,9 +366,11 @@ pub fn respond(
         HandshakeExtension::Group(g) => Some(*g),
         _ => None,
     });
-    if group.is_some() && !accept_groups {
-        return Err(RejectReason::Group);
-    }
+    let group_answer = match (group, group_answer) {
+        (Some(_), None) => return Err(RejectReason::Group),
+        (Some(_), answer) => answer,
+        (None, _) => None,
+    };
     let kmreq = request.find_extension(|e| match e {
         HandshakeExtension::KmReq(km) => Some(km),
         _ => None,
@@ -373,18 +382,21 @@ pub fn respond(
     let send_latency = config
         .peer_latency
         .max(Duration::from_millis(hsreq.receiver_tsbpd_delay.into()));
-    let mut extensions = Vec::with_capacity(3);
+    let mut extensions = Vec::with_capacity(4);
     extensions.push(HandshakeExtension::HsRsp(SrtHs {
         version: config.srt_version,
         flags: advertised_flags(config),
         receiver_tsbpd_delay: latency_ms(receive_latency),
         sender_tsbpd_delay: latency_ms(send_latency),
     }));
-    if let Some(kmrsp) = kmrsp {
-        extensions.push(HandshakeExtension::KmRsp(kmrsp));
-    }
     if let Some(filter) = &common.packet_filter {
         extensions.push(HandshakeExtension::Filter(filter.clone()));
+    }
+    if let Some(answer) = group_answer {
+        extensions.push(HandshakeExtension::Group(answer));
+    }
+    if let Some(kmrsp) = kmrsp {
+        extensions.push(HandshakeExtension::KmRsp(kmrsp));
     }
     let stream_id = request.find_extension(|e| match e {
         HandshakeExtension::StreamId(s) => Some(s.clone()),
@@ -432,6 +444,11 @@ pub fn conclude(
         })
         .ok_or(RejectReason::Rogue)?;
     let common = check_common(config, response, &hsrsp, config.congestion)?;
+    let peer_group = response.find_extension(|e| match e {
+        HandshakeExtension::Group(g) => Some(*g),
+        _ => None,
+    });
+    group::check_response(config.group.as_ref(), peer_group.as_ref())?;
     let kmrsp = response.find_extension(|e| match e {
         HandshakeExtension::KmRsp(r) => Some(r),
         _ => None,
@@ -476,7 +493,7 @@ pub fn conclude(
         congestion: common.congestion,
         message_api: config.message_api,
         packet_filter: common.packet_filter,
-        group: config.group,
+        group: peer_group,
         drift_tracer: config.drift_tracer,
         crypto,
     })

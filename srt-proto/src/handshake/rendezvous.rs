@@ -464,7 +464,7 @@ impl Rendezvous {
     }
 
     fn responder_answer(&mut self, hs: &Handshake, now: Instant) {
-        match negotiate::respond(&self.config, hs, false) {
+        match negotiate::respond(&self.config, hs, None) {
             Ok(response) => {
                 self.current.encryption = hs.encryption;
                 self.set_current(HandshakeType::Conclusion, response.extensions);
