@@ -41,6 +41,11 @@ pub fn spawn<T: Send + 'static>(
     smol::spawn(task)
 }
 
+/// Runs `task` in the background until it ends.
+pub fn detach(task: impl Future<Output = ()> + Send + 'static) {
+    smol::spawn(task).detach();
+}
+
 /// Runs `f` on a tokio runtime's worker thread and waits for it here:
 /// srt-tokio's impairing relay and the tests' tokio UDP helpers need
 /// tokio's reactor, the sockets under test run on smol.

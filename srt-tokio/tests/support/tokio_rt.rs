@@ -42,6 +42,11 @@ pub fn spawn<T: Send + 'static>(
     async move { handle.await.unwrap() }
 }
 
+/// Runs `task` in the background until it ends (or the runtime does).
+pub fn detach(task: impl Future<Output = ()> + Send + 'static) {
+    drop(tokio::spawn(task));
+}
+
 /// Runs `f` where tokio's reactor is (srt-tokio's relay and tokio UDP
 /// helpers need it): here, in place.
 pub async fn on_tokio<T: Send + 'static>(f: impl Future<Output = T> + Send + 'static) -> T {
