@@ -58,6 +58,16 @@ impl Connection {
     /// the generator of refreshed stream keys.
     pub fn new(params: ConnectionParams, rng_seed: [u8; 32]) -> Self {
         let now = params.start_time;
+        Self::new_at(params, rng_seed, now)
+    }
+
+    /// Starts a connection at `now` whose time base
+    /// (`params.start_time`, its timestamp zero) may lie earlier: a
+    /// member joining a running socket group stamps its packets from the
+    /// group's start. Its timers (idle timeout, keepalive, ACK) start at
+    /// `now`.
+    pub fn new_at(params: ConnectionParams, rng_seed: [u8; 32], now: Instant) -> Self {
+        let now = now.max(params.start_time);
         let n = &params.negotiated;
         let o = &params.options;
         let live = n.congestion == Congestion::Live;
