@@ -17,6 +17,7 @@ use srt_proto::packet::control::ControlBody;
 use srt_proto::packet::handshake::HandshakeType;
 use srt_proto::packet::reject::RejectReason;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -37,32 +38,44 @@ fn with_libsrt(case: impl std::future::Future<Output = ()>) {
     }
 }
 
-/// `srt-live-transmit INPUT OUTPUT`, killed when dropped.
-struct LiveTransmit(Child);
+/// `srt-live-transmit INPUT OUTPUT`, killed when dropped; its log
+/// (stderr) goes to a temp file, removed when dropped.
+struct LiveTransmit {
+    child: Child,
+    log: PathBuf,
+}
 
 impl LiveTransmit {
     async fn start(input: &str, output: &str) -> Self {
-        Self::start_logging(input, output, Stdio::null()).await
-    }
-
-    /// Starts it with its log (stderr) going to `log`.
-    async fn start_logging(input: &str, output: &str, log: Stdio) -> Self {
+        let log = std::env::temp_dir().join(format!(
+            "srt-interop-{}-{}.log",
+            std::process::id(),
+            free_port()
+        ));
         let child = Command::new("srt-live-transmit")
             .args(["-a:no", input, output])
             .stdout(Stdio::null())
-            .stderr(log)
+            .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
         // Let it bind its sockets.
         rt::sleep(Duration::from_millis(300)).await;
-        Self(child)
+        Self { child, log }
+    }
+
+    /// Stops it and returns its log.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::fs::read_to_string(&self.log).unwrap()
     }
 }
 
 impl Drop for LiveTransmit {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
     }
 }
 
@@ -279,7 +292,7 @@ fn libsrt_on_another_address_delivers_byte_exact_to_our_rendezvous() {
 fn our_caller_with_a_wrong_passphrase_is_refused_by_libsrt_with_bad_secret() {
     with_libsrt(async {
         let query = format!("&passphrase={SECRET}");
-        let (_libsrt, srt_addr, _out) = libsrt_listener(&query).await;
+        let (libsrt, srt_addr, _out) = libsrt_listener(&query).await;
         let call = SrtSocket::builder()
             .passphrase("a different secret")
             .call(srt_addr);
@@ -289,6 +302,9 @@ fn our_caller_with_a_wrong_passphrase_is_refused_by_libsrt_with_bad_secret() {
             Some(RejectReason::BadSecret),
             "{error}"
         );
+        // libsrt rejected it too, for the same reason (1010, BADSECRET).
+        let log = libsrt.stop();
+        assert!(log.contains("REJECT): 1010"), "libsrt's log: {log}");
     });
 }
 
@@ -348,12 +364,9 @@ fn a_libsrt_caller_off_our_whitelist_is_sent_1403() {
             .unwrap();
         let (tap, mut codes) = rt::on_tokio(rejection_tap(listener.local_addr())).await;
         let in_port = free_port();
-        let log_path = std::env::temp_dir().join(format!("srt-interop-{in_port}.log"));
-        let log = std::fs::File::create(&log_path).unwrap();
-        let libsrt = LiveTransmit::start_logging(
+        let libsrt = LiveTransmit::start(
             &format!("udp://127.0.0.1:{in_port}"),
             &format!("srt://{tap}?mode=caller&streamid=intruder"),
-            Stdio::from(log),
         )
         .await;
         let _feeder = Feeder::knock(loopback(in_port)).await;
@@ -362,9 +375,7 @@ fn a_libsrt_caller_off_our_whitelist_is_sent_1403() {
         assert_eq!(code, 1403, "the rejection on the wire to libsrt");
         // libsrt took it as a rejection (1403 is in its application range).
         rt::sleep(Duration::from_millis(300)).await;
-        drop(libsrt);
-        let log = std::fs::read_to_string(&log_path).unwrap();
-        let _ = std::fs::remove_file(&log_path);
+        let log = libsrt.stop();
         assert!(log.contains("REJECT"), "libsrt's log: {log}");
     });
 }
