@@ -1,0 +1,507 @@
+//! Support for the socket-group interop tests: the libsrt group peer
+//! (`tests/peers/group_peer.c`, compiled here against a libsrt built with
+//! bonding), a UDP relay per member path that a test can cut mid-stream,
+//! and the numbered payloads every test sends and compares byte for byte.
+//!
+//! Debian's libsrt 1.5.1 (both flavours) is built WITHOUT bonding:
+//! `srt_create_group` fails and `SRTO_GROUPCONNECT` is unknown. The peer
+//! therefore links a libsrt built by `tests/peers/build-libsrt-bonding.sh`,
+//! found through `SRT_BONDING_DIR` (the script's output) or built from
+//! `SRT_SOURCE_DIR` (a libsrt v1.5.1 checkout) into the test target
+//! directory; a system libsrt is used when it can create a group. Without
+//! one the tests skip, unless `CI` is set: then they fail.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The message every test sends as number `i`: 188 bytes (a TS packet's
+/// size), numbered so a diff shows which one went missing.
+pub fn payload(i: usize) -> Vec<u8> {
+    let mut v = format!("group interop message {i:05} ").into_bytes();
+    let fill = (i % 251) as u8;
+    while v.len() < 188 {
+        v.push(fill.wrapping_add(v.len() as u8));
+    }
+    v
+}
+
+/// Asserts `got` is exactly payloads `0..count`, in order, and says which
+/// ones are missing or extra when not.
+pub fn assert_all_payloads(got: &[Vec<u8>], count: usize) {
+    let expected: Vec<Vec<u8>> = (0..count).map(payload).collect();
+    if got == expected.as_slice() {
+        return;
+    }
+    let missing: Vec<usize> = (0..count)
+        .filter(|&i| !got.contains(&expected[i]))
+        .collect();
+    let foreign = got.iter().filter(|m| !expected.contains(m)).count();
+    panic!(
+        "delivered {} of {count} messages; missing {:?}; {} not sent by us; in order: {}",
+        got.len(),
+        missing,
+        foreign,
+        got.windows(2).all(|w| w[0] < w[1])
+    );
+}
+
+/// A free UDP port on loopback (bound and released).
+pub fn free_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+// ---------------------------------------------------------------------------
+// Building the peer
+
+/// Where the test binaries keep what they build.
+fn work_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("group-interop")
+}
+
+fn peers_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers")
+}
+
+/// Compile and link flags for a libsrt with bonding, or why there is none.
+fn libsrt_flags() -> Result<(Vec<String>, Vec<String>), String> {
+    let prebuilt = std::env::var_os("SRT_BONDING_DIR").map(PathBuf::from);
+    let built_here = work_dir().join("libsrt-bonding");
+    let dir = if let Some(dir) = prebuilt {
+        dir
+    } else if let Some(src) = std::env::var_os("SRT_SOURCE_DIR") {
+        let status = Command::new("bash")
+            .arg(peers_dir().join("build-libsrt-bonding.sh"))
+            .arg(&src)
+            .arg(&built_here)
+            .status()
+            .map_err(|e| format!("cannot run build-libsrt-bonding.sh: {e}"))?;
+        if !status.success() {
+            return Err(format!("building libsrt from {src:?} failed"));
+        }
+        built_here
+    } else if built_here.join("lib/libsrt-bonding.a").exists() {
+        built_here
+    } else {
+        // A system libsrt: usable only if it was built with bonding, which
+        // the probe run finds out.
+        let out = Command::new("pkg-config")
+            .args(["--cflags", "--libs", "srt"])
+            .output()
+            .map_err(|e| format!("pkg-config not found: {e}"))?;
+        if !out.status.success() {
+            return Err("no libsrt headers (libsrt-gnutls-dev)".into());
+        }
+        let flags: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        return Ok((flags, Vec::new()));
+    };
+    let lib = dir.join("lib/libsrt-bonding.a");
+    if !lib.exists() {
+        return Err(format!("{} does not exist", lib.display()));
+    }
+    let crypto = Command::new("pkg-config")
+        .args(["--libs", "gnutls", "nettle"])
+        .output()
+        .map_err(|e| format!("pkg-config not found: {e}"))?;
+    let mut libs = vec![lib.display().to_string()];
+    libs.extend(
+        String::from_utf8_lossy(&crypto.stdout)
+            .split_whitespace()
+            .map(str::to_owned),
+    );
+    libs.extend(["-lstdc++", "-lpthread", "-lm"].map(String::from));
+    let include = format!("-I{}", dir.join("include/srt").display());
+    Ok((vec![include], libs))
+}
+
+fn build_peer() -> Result<PathBuf, String> {
+    let (cflags, libs) = libsrt_flags()?;
+    let dir = work_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let exe = dir.join("group_peer");
+    // A private name, renamed into place: another test binary may be
+    // building the same peer right now.
+    let tmp = dir.join(format!("group_peer.{}", std::process::id()));
+    let out = Command::new("gcc")
+        .args(["-O1", "-Wall", "-o"])
+        .arg(&tmp)
+        .arg(peers_dir().join("group_peer.c"))
+        .args(&cflags)
+        .args(&libs)
+        .output()
+        .map_err(|e| format!("gcc not found: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "compiling group_peer.c failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    std::fs::rename(&tmp, &exe).map_err(|e| e.to_string())?;
+    let probe = Command::new(&exe)
+        .arg("probe")
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !probe.status.success() {
+        return Err(
+            "this libsrt has no socket groups (built without ENABLE_BONDING; \
+                    Debian's 1.5.1 is): set SRT_SOURCE_DIR to a libsrt v1.5.1 checkout, or \
+                    SRT_BONDING_DIR to the output of tests/peers/build-libsrt-bonding.sh"
+                .into(),
+        );
+    }
+    Ok(exe)
+}
+
+/// The compiled peer, built once per test binary; `None` (after saying why)
+/// when it cannot be built outside CI. In CI a missing peer fails the test.
+pub fn group_peer() -> Option<PathBuf> {
+    static PEER: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match PEER.get_or_init(build_peer) {
+        Ok(path) => Some(path.clone()),
+        Err(why) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "the libsrt group peer is required in CI: {why}"
+            );
+            eprintln!("skipping: {why}");
+            None
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Running the peer
+
+/// A running `group_peer`, killed when dropped. Its stderr status lines are
+/// collected as they come; a listener's stdout is read into messages.
+pub struct Peer {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Arc<Mutex<Vec<String>>>,
+    messages: Option<JoinHandle<Vec<Vec<u8>>>>,
+    name: &'static str,
+}
+
+impl Peer {
+    fn spawn(exe: &Path, name: &'static str, args: &[String]) -> Self {
+        let mut child = Command::new(exe)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let mut stdout = child.stdout.take().unwrap();
+        let messages = std::thread::spawn(move || read_framed(&mut stdout));
+        Self {
+            stdin: child.stdin.take(),
+            child,
+            lines,
+            messages: Some(messages),
+            name,
+        }
+    }
+
+    /// A libsrt group listener on 127.0.0.1:`port` (`SRTO_GROUPCONNECT` on).
+    pub fn listener(exe: &Path, port: u16, options: &[&str]) -> Self {
+        let mut args = vec!["listener".to_owned()];
+        args.extend(options.iter().map(|s| s.to_string()));
+        args.push(port.to_string());
+        let peer = Self::spawn(exe, "libsrt listener", &args);
+        peer.wait_line(|l| l.starts_with("listening"), Duration::from_secs(5));
+        peer
+    }
+
+    /// A libsrt group caller of `mode` ("broadcast" or "backup") with one
+    /// member per `(address, weight)`; returns once `members` are connected.
+    pub fn caller(
+        exe: &Path,
+        mode: &str,
+        targets: &[(SocketAddr, u16)],
+        members: usize,
+        options: &[&str],
+    ) -> Self {
+        let mut args = vec!["caller".to_owned(), mode.to_owned()];
+        args.extend(options.iter().map(|s| s.to_string()));
+        args.extend(["--members".to_owned(), members.to_string()]);
+        args.extend(targets.iter().map(|(a, w)| format!("{a}#{w}")));
+        let peer = Self::spawn(exe, "libsrt caller", &args);
+        peer.wait_line(|l| l.starts_with("ready"), Duration::from_secs(8));
+        peer
+    }
+
+    /// The status lines so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+
+    /// Waits until a status line matches, panicking (with all lines) after
+    /// `timeout` or on an `error` line.
+    pub fn wait_line(&self, matches: impl Fn(&str) -> bool, timeout: Duration) -> String {
+        let end = Instant::now() + timeout;
+        loop {
+            let lines = self.lines();
+            if let Some(l) = lines.iter().find(|l| matches(l)) {
+                return l.clone();
+            }
+            if lines.iter().any(|l| l.starts_with("error")) || Instant::now() > end {
+                panic!("{}: expected line not seen; got {lines:#?}", self.name);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Sends one message (a caller reads them from its stdin).
+    pub fn send(&mut self, data: &[u8]) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin
+            .write_all(&(data.len() as u32).to_be_bytes())
+            .and_then(|()| stdin.write_all(data))
+            .and_then(|()| stdin.flush())
+            .unwrap();
+    }
+
+    /// Ends the input: a caller lingers, then closes its group.
+    pub fn finish_input(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits for the process to exit (at most `timeout`) and returns the
+    /// messages it wrote to stdout, panicking if it failed or hung.
+    pub fn finish(mut self, timeout: Duration) -> Vec<Vec<u8>> {
+        self.stdin = None;
+        let end = Instant::now() + timeout;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > end {
+                panic!("{} did not exit; lines {:#?}", self.name, self.lines());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(
+            status.success(),
+            "{} exited with {status}; lines {:#?}",
+            self.name,
+            self.lines()
+        );
+        self.messages.take().unwrap().join().unwrap()
+    }
+
+    /// The member state changes printed so far: (socket id, state, weight).
+    pub fn member_changes(&self) -> Vec<(i64, String, u16)> {
+        self.lines()
+            .iter()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                match f.as_slice() {
+                    ["member", id, "state", state, "sock", _, "weight", w, ..] => {
+                        Some((id.parse().ok()?, state.to_string(), w.parse().ok()?))
+                    }
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_framed(r: &mut impl Read) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let mut len = [0u8; 4];
+        if r.read_exact(&mut len).is_err() {
+            return out;
+        }
+        let mut msg = vec![0u8; u32::from_be_bytes(len) as usize];
+        if r.read_exact(&mut msg).is_err() {
+            return out;
+        }
+        out.push(msg);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The relay
+
+/// Counters of one relay direction.
+#[derive(Default)]
+pub struct Counts {
+    /// Datagrams forwarded.
+    pub forwarded: AtomicU64,
+    /// Of those, SRT data packets (first bit 0).
+    pub data: AtomicU64,
+    /// Datagrams dropped because the link was cut.
+    pub dropped: AtomicU64,
+}
+
+/// A UDP relay for one member path: whatever reaches its address goes to
+/// `target` from a socket of its own, and the answers go back to whoever
+/// sent first. `cut()` drops everything in both directions until `heal()`.
+pub struct Relay {
+    addr: SocketAddr,
+    cut: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    /// Towards the target (the member's caller side to its listener side).
+    pub upstream: Arc<Counts>,
+    /// From the target back.
+    pub downstream: Arc<Counts>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Relay {
+    /// A relay on a fresh loopback port forwarding to `target`.
+    pub fn start(target: SocketAddr) -> Self {
+        let front = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let back = UdpSocket::bind("127.0.0.1:0").unwrap();
+        back.connect(target).unwrap();
+        for s in [&front, &back] {
+            s.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+        }
+        let addr = front.local_addr().unwrap();
+        let cut = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new(AtomicBool::new(false));
+        let upstream = Arc::new(Counts::default());
+        let downstream = Arc::new(Counts::default());
+        let client: Arc<Mutex<Option<SocketAddr>>> = Arc::default();
+        let front = Arc::new(front);
+        let back = Arc::new(back);
+
+        let up = {
+            let (front, back) = (front.clone(), back.clone());
+            let (cut, stop, counts, client) =
+                (cut.clone(), stop.clone(), upstream.clone(), client.clone());
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 2048];
+                while !stop.load(Ordering::Relaxed) {
+                    let Ok((n, from)) = front.recv_from(&mut buf) else {
+                        continue;
+                    };
+                    client.lock().unwrap().get_or_insert(from);
+                    forward(&back, None, &buf[..n], &cut, &counts);
+                }
+            })
+        };
+        let down = {
+            let (cut, stop, counts) = (cut.clone(), stop.clone(), downstream.clone());
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 2048];
+                while !stop.load(Ordering::Relaxed) {
+                    let Ok(n) = back.recv(&mut buf) else {
+                        continue;
+                    };
+                    let to = *client.lock().unwrap();
+                    if let Some(to) = to {
+                        forward(&front, Some(to), &buf[..n], &cut, &counts);
+                    }
+                }
+            })
+        };
+        Self {
+            addr,
+            cut,
+            stop,
+            upstream,
+            downstream,
+            threads: vec![up, down],
+        }
+    }
+
+    /// Where members connect to reach the target through this relay.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The link goes dead: nothing passes either way.
+    pub fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+    }
+
+    /// The link comes back.
+    pub fn heal(&self) {
+        self.cut.store(false, Ordering::SeqCst);
+    }
+
+    /// Data packets carried towards the target so far.
+    pub fn data_up(&self) -> u64 {
+        self.upstream.data.load(Ordering::SeqCst)
+    }
+
+    /// Data packets carried back from the target so far.
+    pub fn data_down(&self) -> u64 {
+        self.downstream.data.load(Ordering::SeqCst)
+    }
+}
+
+/// How long the relay holds each handshake packet.
+const HANDSHAKE_DELAY: Duration = Duration::from_millis(3);
+
+fn forward(
+    socket: &UdpSocket,
+    to: Option<SocketAddr>,
+    data: &[u8],
+    cut: &AtomicBool,
+    counts: &Counts,
+) {
+    if cut.load(Ordering::SeqCst) {
+        counts.dropped.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    if data.starts_with(&[0x80, 0x00]) {
+        // A handshake: give it a real network's round trip. On bare
+        // loopback libsrt 1.5.1's srt_connect_group can finish a member's
+        // handshake (in its receive thread) before it marks that member
+        // PENDING (in the calling thread), which then overwrites IDLE and
+        // leaves the member pending for good.
+        std::thread::sleep(HANDSHAKE_DELAY);
+    }
+    let sent = match to {
+        Some(to) => socket.send_to(data, to),
+        None => socket.send(data),
+    };
+    if sent.is_ok() {
+        counts.forwarded.fetch_add(1, Ordering::Relaxed);
+        if data.first().is_some_and(|b| b & 0x80 == 0) {
+            counts.data.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
