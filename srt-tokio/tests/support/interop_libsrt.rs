@@ -354,28 +354,38 @@ async fn rejected_reason(listener: &mut SrtListener) -> RejectReason {
     }
 }
 
+/// How our listener (made by `builder`) refused a libsrt caller with
+/// `query`: the reason it reported, the code the handshake sent back to
+/// libsrt carried, and libsrt's log.
+async fn libsrt_caller_refused(
+    builder: SrtSocketBuilder,
+    query: &str,
+) -> (RejectReason, u32, String) {
+    let mut listener = builder.listen(any_port()).await.unwrap();
+    let (tap, mut codes) = rt::on_tokio(rejection_tap(listener.local_addr())).await;
+    let in_port = free_port();
+    let libsrt = LiveTransmit::start(
+        &format!("udp://127.0.0.1:{in_port}"),
+        &format!("srt://{tap}?mode=caller{query}"),
+    )
+    .await;
+    let _feeder = Feeder::knock(loopback(in_port)).await;
+    let ours = rejected_reason(&mut listener).await;
+    let on_the_wire = within("the tap", codes.recv()).await.unwrap();
+    // Let libsrt log what it made of it.
+    rt::sleep(Duration::from_millis(300)).await;
+    (ours, on_the_wire, libsrt.stop())
+}
+
 #[test]
 fn a_libsrt_caller_off_our_whitelist_is_sent_1403() {
     with_libsrt(async {
-        let mut listener = SrtSocket::builder()
-            .access_policy(srt_proto::access::Whitelist::raw().with(["allowed"]))
-            .listen(any_port())
-            .await
-            .unwrap();
-        let (tap, mut codes) = rt::on_tokio(rejection_tap(listener.local_addr())).await;
-        let in_port = free_port();
-        let libsrt = LiveTransmit::start(
-            &format!("udp://127.0.0.1:{in_port}"),
-            &format!("srt://{tap}?mode=caller&streamid=intruder"),
-        )
-        .await;
-        let _feeder = Feeder::knock(loopback(in_port)).await;
-        assert_eq!(rejected_reason(&mut listener).await.code(), 1403);
-        let code = within("the tap", codes.recv()).await.unwrap();
-        assert_eq!(code, 1403, "the rejection on the wire to libsrt");
+        let builder = SrtSocket::builder()
+            .access_policy(srt_proto::access::Whitelist::raw().with(["allowed"]));
+        let (ours, on_the_wire, log) = libsrt_caller_refused(builder, "&streamid=intruder").await;
+        assert_eq!(ours.code(), 1403);
+        assert_eq!(on_the_wire, 1403, "the rejection on the wire to libsrt");
         // libsrt took it as a rejection (1403 is in its application range).
-        rt::sleep(Duration::from_millis(300)).await;
-        let log = libsrt.stop();
         assert!(log.contains("REJECT"), "libsrt's log: {log}");
     });
 }
@@ -383,29 +393,16 @@ fn a_libsrt_caller_off_our_whitelist_is_sent_1403() {
 #[test]
 fn a_libsrt_caller_with_a_wrong_passphrase_is_refused_by_our_listener_with_bad_secret() {
     with_libsrt(async {
-        let mut listener = SrtSocket::builder()
-            .passphrase(SECRET)
-            .listen(any_port())
-            .await
-            .unwrap();
-        let (tap, mut codes) = rt::on_tokio(rejection_tap(listener.local_addr())).await;
-        let in_port = free_port();
-        let _libsrt = LiveTransmit::start(
-            &format!("udp://127.0.0.1:{in_port}"),
-            &format!("srt://{tap}?mode=caller&passphrase=the+wrong+secret"),
-        )
-        .await;
-        let _feeder = Feeder::knock(loopback(in_port)).await;
+        let builder = SrtSocket::builder().passphrase(SECRET);
+        let query = "&passphrase=the+wrong+secret";
+        let (ours, on_the_wire, log) = libsrt_caller_refused(builder, query).await;
+        assert_eq!(ours, RejectReason::BadSecret);
         assert_eq!(
-            rejected_reason(&mut listener).await,
-            RejectReason::BadSecret
-        );
-        let code = within("the tap", codes.recv()).await.unwrap();
-        assert_eq!(
-            code,
+            on_the_wire,
             RejectReason::BadSecret.code(),
             "the rejection sent to libsrt"
         );
+        assert!(log.contains("REJECT"), "libsrt's log: {log}");
     });
 }
 
