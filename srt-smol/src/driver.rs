@@ -1,7 +1,15 @@
 //! The task that owns one UDP socket and its [`Endpoint`](srt_proto::Endpoint)
 //! (smol): an `Async<UdpSocket>`, an `async-io` timer and a task on smol's
 //! global executor. What the task does with each wake is the
-//! runtime-neutral [`Engine`]'s.
+//! runtime-neutral [`Engine`]'s; the datagram I/O (batched where the OS
+//! offers it) is srt-tokio's runtime-neutral `udp.rs`.
+//!
+//! Each round the task gathers everything that is ready at once (a batch
+//! of datagrams, queued commands, the timer), hands it all to the engine,
+//! then sends what the engine queued.
+
+#[path = "../../srt-tokio/src/driver/udp.rs"]
+pub(crate) mod udp;
 
 use crate::engine::{Engine, Wake};
 use crate::error::SrtError;
@@ -14,16 +22,11 @@ use std::io;
 use std::net::{SocketAddr, UdpSocket};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use udp::Batched;
 
-/// The room left for each datagram we read: an SRT datagram is at most
-/// the MSS (1500 bytes at most in libsrt), anything longer is cut and fails
-/// to decode.
-const MAX_DATAGRAM: usize = 2048;
-
-/// Datagrams are read into blocks of this size and handed on as slices of
-/// them, so a block costs one allocation for ~60 full-size datagrams
-/// instead of one each; a block is freed when its last datagram is.
-const RECEIVE_BLOCK: usize = 128 * 1024;
+/// Commands and controls taken from the channels in one round at most, so
+/// a busy application cannot hold off datagrams and timers.
+const CHANNEL_BATCH: usize = 64;
 
 /// Binds `local`, seeds an endpoint from the OS and starts its task.
 pub(crate) async fn spawn(
@@ -31,75 +34,144 @@ pub(crate) async fn spawn(
     config: EndpointConfig,
     queue: usize,
 ) -> Result<DriverHandle, SrtError> {
-    let socket = Async::<UdpSocket>::bind(local)?;
+    let socket = UdpSocket::bind(local)?;
+    udp::set_buffer_sizes(&socket);
+    let io = if udp::batching_enabled() {
+        Io::Batched(Box::new(Batched::new((&socket).into())?))
+    } else {
+        Io::Plain(BytesMut::new())
+    };
+    let socket = Async::new(socket)?;
     let (engine, handle) = Engine::new(socket.get_ref().local_addr()?, config, queue)?;
-    smol::spawn(run(engine, socket)).detach();
+    smol::spawn(run(engine, socket, io)).detach();
     Ok(handle)
 }
 
-/// A datagram read into the front of `block` (split off it), if one is
-/// waiting; `Pending` registers for the socket's readiness.
-fn poll_datagram(
-    socket: &Async<UdpSocket>,
-    block: &mut BytesMut,
-    cx: &mut Context<'_>,
-) -> Poll<Wake> {
-    loop {
-        match socket.poll_readable(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(Err(_)) => return Poll::Ready(Wake::SocketError),
-            Poll::Ready(Ok(())) => {}
-        }
-        if block.len() < MAX_DATAGRAM {
-            *block = BytesMut::zeroed(RECEIVE_BLOCK);
-        }
-        let Some(room) = block.get_mut(..MAX_DATAGRAM) else {
-            return Poll::Ready(Wake::SocketError);
-        };
-        match socket.get_ref().recv_from(room) {
-            Ok((len, from)) => {
-                let data = block.split_to(len.min(MAX_DATAGRAM)).freeze();
-                return Poll::Ready(Wake::Datagram { from, data });
+/// How the task reads and writes datagrams.
+enum Io {
+    /// `recvmmsg`, GRO and GSO where the OS has them (`udp.rs`).
+    Batched(Box<Batched>),
+    /// One datagram per system call, read into an arena.
+    Plain(BytesMut),
+}
+
+impl Io {
+    /// Pushes the datagrams waiting on `socket` (one batch) into `wakes`;
+    /// `Pending` (registered for readiness) if none wait.
+    fn poll_recv(
+        &mut self,
+        socket: &Async<UdpSocket>,
+        cx: &mut Context<'_>,
+        wakes: &mut Vec<Wake>,
+    ) -> Poll<()> {
+        loop {
+            match socket.poll_readable(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(_)) => {
+                    wakes.push(Wake::SocketError);
+                    return Poll::Ready(());
+                }
+                Poll::Ready(Ok(())) => {}
             }
-            // Readiness was stale: poll again to wait for the next.
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-            Err(_) => return Poll::Ready(Wake::SocketError),
+            let read = match self {
+                Self::Batched(batched) => batched.recv(socket.get_ref().into(), wakes),
+                Self::Plain(arena) => recv_plain(socket.get_ref(), arena, wakes),
+            };
+            match read {
+                Ok(()) => return Poll::Ready(()),
+                // Readiness was stale: poll again to wait for the next.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(_) => {
+                    wakes.push(Wake::SocketError);
+                    return Poll::Ready(());
+                }
+            }
         }
+    }
+
+    /// Sends `transmits` in order and empties it. A failed send is a lost
+    /// datagram; ARQ repairs it.
+    async fn send_all(
+        &mut self,
+        socket: &Async<UdpSocket>,
+        transmits: &mut Vec<(SocketAddr, Bytes)>,
+    ) {
+        let mut at = 0;
+        while let Some(rest) = transmits.get(at..).filter(|r| !r.is_empty()) {
+            at += match self {
+                Self::Batched(batched) => socket
+                    .write_with(|s| batched.send(s.into(), rest))
+                    .await
+                    .unwrap_or(1),
+                Self::Plain(_) => {
+                    if let Some((to, data)) = rest.first() {
+                        let _ = socket.send_to(data, *to).await;
+                    }
+                    1
+                }
+            };
+        }
+        transmits.clear();
     }
 }
 
-async fn run(mut engine: Engine, socket: Async<UdpSocket>) {
-    let mut block = BytesMut::new();
+/// One datagram read into the front of `arena` (split off it).
+fn recv_plain(socket: &UdpSocket, arena: &mut BytesMut, wakes: &mut Vec<Wake>) -> io::Result<()> {
+    if arena.len() < udp::MAX_DATAGRAM {
+        *arena = BytesMut::zeroed(udp::ARENA);
+    }
+    let room = arena
+        .get_mut(..udp::MAX_DATAGRAM)
+        .ok_or_else(|| io::Error::from(io::ErrorKind::OutOfMemory))?;
+    let (len, from) = socket.recv_from(room)?;
+    let data = arena.split_to(len.min(udp::MAX_DATAGRAM)).freeze();
+    wakes.push(Wake::Datagram { from, data });
+    Ok(())
+}
+
+async fn run(mut engine: Engine, socket: Async<UdpSocket>, mut io: Io) {
     let mut transmits: Vec<(SocketAddr, Bytes)> = Vec::new();
+    let mut wakes: Vec<Wake> = Vec::new();
     let mut timer = Timer::never();
-    // Who is polled first this round, so no source starves the others.
-    let mut turn = 0_u8;
+    // The deadline `timer` is set for; `None` once it fired (or with
+    // nothing to wait for).
+    let mut armed: Option<std::time::Instant> = None;
     loop {
-        match engine.next_wake() {
-            Some(at) => timer.set_at(at),
-            None => timer = Timer::never(),
+        let wake_at = engine.next_wake();
+        if wake_at != armed {
+            match wake_at {
+                Some(at) => timer.set_at(at),
+                None => timer = Timer::never(),
+            }
+            armed = wake_at;
         }
-        turn = (turn + 1) % 3;
-        let wake = poll_fn(|cx| {
-            for i in 0..3 {
-                let polled = match (turn + i) % 3 {
-                    0 => poll_datagram(&socket, &mut block, cx),
-                    1 => engine.poll_channels(cx),
-                    _ => Pin::new(&mut timer).poll(cx).map(|_| Wake::Timer),
-                };
-                if polled.is_ready() {
-                    return polled;
+        poll_fn(|cx| {
+            // Every source is polled every round (so each one's waker is
+            // registered and none starves the others); whatever is ready
+            // is handled together.
+            let _ = io.poll_recv(&socket, cx, &mut wakes);
+            for _ in 0..CHANNEL_BATCH {
+                match engine.poll_channels(cx) {
+                    Poll::Ready(wake) => wakes.push(wake),
+                    Poll::Pending => break,
                 }
             }
-            Poll::Pending
+            if armed.is_some() && Pin::new(&mut timer).poll(cx).is_ready() {
+                armed = None;
+                wakes.push(Wake::Timer);
+            }
+            if wakes.is_empty() {
+                Poll::Pending
+            } else {
+                Poll::Ready(())
+            }
         })
         .await;
-        engine.handle(wake);
-        engine.drain(&mut transmits);
-        for (to, data) in transmits.drain(..) {
-            // A failed send is a lost datagram; ARQ repairs it.
-            let _ = socket.send_to(&data, to).await;
+        for wake in wakes.drain(..) {
+            engine.handle(wake);
         }
+        engine.drain(&mut transmits);
+        io.send_all(&socket, &mut transmits).await;
         if engine.is_done() {
             return;
         }

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 #[path = "srt-transmit/transmit.rs"]
 mod transmit;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = match transmit::parse_args(std::env::args().skip(1)) {
         Ok(Some(args)) => args,

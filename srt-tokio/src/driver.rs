@@ -6,25 +6,33 @@
 //! spawn. What the task does with each wake is the runtime-neutral
 //! [`Engine`]'s; everything it exchanges with [`crate::SrtSocket`] and
 //! [`crate::SrtListener`] goes through the channels of `shared.rs`.
+//!
+//! Each round the task gathers everything that is ready at once (a batch
+//! of datagrams, queued commands, the timer), hands it all to the engine,
+//! then sends what the engine queued in as few system calls as the OS
+//! allows (`udp.rs`): one wake-up, one timer update and one flush per
+//! batch rather than per datagram.
+
+#[path = "driver/udp.rs"]
+pub(crate) mod udp;
 
 use crate::engine::{Engine, Wake};
 use crate::error::SrtError;
 use crate::shared::DriverHandle;
 use bytes::{Bytes, BytesMut};
 use srt_proto::EndpointConfig;
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
+use std::io;
 use std::net::SocketAddr;
+use std::pin::pin;
+use std::task::{Context, Poll};
+use tokio::io::Interest;
 use tokio::net::UdpSocket;
+use udp::Batched;
 
-/// The room left for each datagram we read: an SRT datagram is at most
-/// the MSS (1500 bytes at most in libsrt), anything longer is cut and fails
-/// to decode.
-const MAX_DATAGRAM: usize = 2048;
-
-/// Datagrams are read into blocks of this size and handed on as slices of
-/// them, so a block costs one allocation for ~60 full-size datagrams
-/// instead of one each; a block is freed when its last datagram is.
-const RECEIVE_BLOCK: usize = 128 * 1024;
+/// Commands and controls taken from the channels in one round at most, so
+/// a busy application cannot hold off datagrams and timers.
+const CHANNEL_BATCH: usize = 64;
 
 /// Binds `local`, seeds an endpoint from the OS and starts its task.
 pub(crate) async fn spawn(
@@ -32,55 +40,137 @@ pub(crate) async fn spawn(
     config: EndpointConfig,
     queue: usize,
 ) -> Result<DriverHandle, SrtError> {
-    let socket = UdpSocket::bind(local).await?;
+    let socket = std::net::UdpSocket::bind(local)?;
+    socket.set_nonblocking(true)?;
+    udp::set_buffer_sizes(&socket);
+    let io = if udp::batching_enabled() {
+        Io::Batched(Box::new(Batched::new((&socket).into())?))
+    } else {
+        Io::Plain(BytesMut::new())
+    };
+    let socket = UdpSocket::from_std(socket)?;
     let (engine, handle) = Engine::new(socket.local_addr()?, config, queue)?;
-    tokio::spawn(run(engine, socket));
+    tokio::spawn(run(engine, socket, io));
     Ok(handle)
 }
 
-/// What the select saw: a datagram is split off the block after it.
-enum Got {
-    Datagram(SocketAddr),
-    Wake(Wake),
+/// How the task reads and writes datagrams.
+enum Io {
+    /// `recvmmsg`, GRO and GSO where the OS has them (`udp.rs`).
+    Batched(Box<Batched>),
+    /// One datagram per system call, read into the spare room of an arena.
+    Plain(BytesMut),
 }
 
-async fn run(mut engine: Engine, socket: UdpSocket) {
-    let mut block = BytesMut::new();
-    let mut transmits: Vec<(SocketAddr, Bytes)> = Vec::new();
-    loop {
-        if block.capacity() < MAX_DATAGRAM {
-            block = BytesMut::with_capacity(RECEIVE_BLOCK);
-        }
-        let wake_at = engine.next_wake();
-        let timer = async {
-            match wake_at {
-                Some(at) => tokio::time::sleep_until(at.into()).await,
-                None => std::future::pending().await,
+impl Io {
+    /// Pushes the datagrams waiting on `socket` (one batch) into `wakes`;
+    /// `Pending` (registered for readiness) if none wait.
+    fn poll_recv(
+        &mut self,
+        socket: &UdpSocket,
+        cx: &mut Context<'_>,
+        wakes: &mut Vec<Wake>,
+    ) -> Poll<()> {
+        loop {
+            match socket.poll_recv_ready(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(_)) => {
+                    wakes.push(Wake::SocketError);
+                    return Poll::Ready(());
+                }
+                Poll::Ready(Ok(())) => {}
             }
-        };
-        let got = tokio::select! {
-            r = socket.recv_buf_from(&mut block) => match r {
-                Ok((_, from)) => Got::Datagram(from),
-                Err(_) => Got::Wake(Wake::SocketError),
-            },
-            w = poll_fn(|cx| engine.poll_channels(cx)) => Got::Wake(w),
-            () = timer => Got::Wake(Wake::Timer),
-        };
-        let wake = match got {
-            // The datagram is all the block holds: split it off, the rest
-            // of the block stays for the next one.
-            Got::Datagram(from) => Wake::Datagram {
-                from,
-                data: block.split().freeze(),
-            },
-            Got::Wake(wake) => wake,
-        };
-        engine.handle(wake);
-        engine.drain(&mut transmits);
-        for (to, data) in transmits.drain(..) {
-            // A failed send is a lost datagram; ARQ repairs it.
-            let _ = socket.send_to(&data, to).await;
+            let read = match self {
+                Self::Batched(batched) => {
+                    socket.try_io(Interest::READABLE, || batched.recv(socket.into(), wakes))
+                }
+                Self::Plain(arena) => {
+                    if arena.capacity() < udp::MAX_DATAGRAM {
+                        *arena = BytesMut::with_capacity(udp::ARENA);
+                    }
+                    socket.try_recv_buf_from(arena).map(|(_, from)| {
+                        let data = arena.split().freeze();
+                        wakes.push(Wake::Datagram { from, data });
+                    })
+                }
+            };
+            match read {
+                Ok(()) => return Poll::Ready(()),
+                // Readiness was stale (and is now cleared): poll again to
+                // register for the next.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(_) => {
+                    wakes.push(Wake::SocketError);
+                    return Poll::Ready(());
+                }
+            }
         }
+    }
+
+    /// Sends `transmits` in order and empties it. A failed send is a lost
+    /// datagram; ARQ repairs it.
+    async fn send_all(&mut self, socket: &UdpSocket, transmits: &mut Vec<(SocketAddr, Bytes)>) {
+        let mut at = 0;
+        while let Some(rest) = transmits.get(at..).filter(|r| !r.is_empty()) {
+            at += match self {
+                Self::Batched(batched) => socket
+                    .async_io(Interest::WRITABLE, || batched.send(socket.into(), rest))
+                    .await
+                    .unwrap_or(1),
+                Self::Plain(_) => {
+                    if let Some((to, data)) = rest.first() {
+                        let _ = socket.send_to(data, *to).await;
+                    }
+                    1
+                }
+            };
+        }
+        transmits.clear();
+    }
+}
+
+async fn run(mut engine: Engine, socket: UdpSocket, mut io: Io) {
+    let mut transmits: Vec<(SocketAddr, Bytes)> = Vec::new();
+    let mut wakes: Vec<Wake> = Vec::new();
+    let mut sleep = pin!(tokio::time::sleep_until(tokio::time::Instant::now()));
+    // The deadline `sleep` is armed for; `None` once it fired (or with
+    // nothing to wait for).
+    let mut armed: Option<std::time::Instant> = None;
+    loop {
+        let wake_at = engine.next_wake();
+        if wake_at != armed {
+            if let Some(at) = wake_at {
+                sleep.as_mut().reset(at.into());
+            }
+            armed = wake_at;
+        }
+        poll_fn(|cx| {
+            // Every source is polled every round (so each one's waker is
+            // registered and none starves the others); whatever is ready
+            // is handled together.
+            let _ = io.poll_recv(&socket, cx, &mut wakes);
+            for _ in 0..CHANNEL_BATCH {
+                match engine.poll_channels(cx) {
+                    Poll::Ready(wake) => wakes.push(wake),
+                    Poll::Pending => break,
+                }
+            }
+            if armed.is_some() && sleep.as_mut().poll(cx).is_ready() {
+                armed = None;
+                wakes.push(Wake::Timer);
+            }
+            if wakes.is_empty() {
+                Poll::Pending
+            } else {
+                Poll::Ready(())
+            }
+        })
+        .await;
+        for wake in wakes.drain(..) {
+            engine.handle(wake);
+        }
+        engine.drain(&mut transmits);
+        io.send_all(&socket, &mut transmits).await;
         if engine.is_done() {
             return;
         }

@@ -1,0 +1,308 @@
+//! The datagram I/O of the task that owns one UDP socket, shared by the
+//! tokio and smol drivers (srt-smol includes this file): socket buffer
+//! sizes and, where the OS offers it, batched I/O through `quinn-udp`.
+//!
+//! Batched, one `recvmmsg` reads up to [`PLAIN_SLOTS`] datagrams (Linux;
+//! one elsewhere), and with UDP GRO a slot may hold up to 64 datagrams of
+//! one sender coalesced by the kernel. Sends of consecutive datagrams of
+//! one size to one peer (a paced burst of data packets) leave as one UDP
+//! GSO `sendmsg`. Each received datagram is copied once into a shared
+//! arena and handed on as a slice of it, so there is no allocation per
+//! datagram and the scratch buffer the kernel writes into is reused.
+//!
+//! Unbatched (`SRT_UDP_BATCH=0` in the environment, for measuring the
+//! difference), the drivers fall back to one datagram per system call
+//! through the runtime's own socket calls.
+
+use crate::engine::Wake;
+use bytes::{Bytes, BytesMut};
+use quinn_udp::{RecvMeta, Transmit, UdpSockRef, UdpSocketState};
+use std::io::{self, IoSliceMut};
+use std::net::SocketAddr;
+
+/// The room left for each datagram read without GRO: an SRT datagram is
+/// at most the MSS (1500 bytes at most in libsrt), anything longer is cut
+/// and fails to decode.
+pub(crate) const MAX_DATAGRAM: usize = 2048;
+
+/// Received datagrams are stored back to back in arenas of this size and
+/// handed on as slices of them: one allocation per ~90 full-size
+/// datagrams, and an arena whose datagrams are all gone is reused.
+pub(crate) const ARENA: usize = 128 * 1024;
+
+/// `SO_RCVBUF` asked for: libsrt's default `SRTO_UDP_RCVBUF` (8192 packets
+/// of 1500 bytes), so a burst at 1 Gbit/s waits in the kernel instead of
+/// being dropped there. Linux caps it at `net.core.rmem_max`.
+pub(crate) const RECV_BUFFER: usize = 8192 * 1500;
+
+/// `SO_SNDBUF` asked for: more than libsrt's 64 KiB, because the task
+/// sends a timer tick's worth of paced packets at once (about 90 at
+/// 1 Gbit/s). Linux caps it at `net.core.wmem_max`.
+pub(crate) const SEND_BUFFER: usize = 1024 * 1024;
+
+/// Datagrams one batched read takes without GRO (quinn-udp's batch on
+/// Linux).
+const PLAIN_SLOTS: usize = 32;
+
+/// With GRO each slot must hold a whole coalesced datagram train (at most
+/// 64 KiB); fewer slots keep the scratch buffer at 1 MiB.
+const GRO_SLOTS: usize = 16;
+const GRO_SLOT: usize = 64 * 1024;
+
+/// The most bytes one GSO send carries (the UDP length limit, with room
+/// for headers).
+const MAX_GSO_BYTES: usize = 65_000;
+
+/// Whether batched I/O is on: yes unless `SRT_UDP_BATCH=0`.
+pub(crate) fn batching_enabled() -> bool {
+    std::env::var_os("SRT_UDP_BATCH").is_none_or(|v| v != "0")
+}
+
+/// Asks for [`RECV_BUFFER`] and [`SEND_BUFFER`]; the OS may grant less,
+/// which only costs drops under bursts, so a refusal is not an error.
+pub(crate) fn set_buffer_sizes(socket: &std::net::UdpSocket) {
+    let socket = socket2::SockRef::from(socket);
+    let _ = socket.set_recv_buffer_size(RECV_BUFFER);
+    let _ = socket.set_send_buffer_size(SEND_BUFFER);
+}
+
+/// Batched datagram I/O on one socket.
+pub(crate) struct Batched {
+    state: UdpSocketState,
+    /// Where the kernel writes: `metas.len()` slots of `slot` bytes.
+    scratch: Vec<u8>,
+    slot: usize,
+    metas: Vec<RecvMeta>,
+    arena: BytesMut,
+    /// A GSO train being assembled (reused).
+    train: Vec<u8>,
+}
+
+impl Batched {
+    /// Sets `socket` up for batched I/O (non-blocking, GRO where offered).
+    pub(crate) fn new(socket: UdpSockRef<'_>) -> io::Result<Self> {
+        let state = UdpSocketState::new(socket)?;
+        let (slots, slot) = if state.gro_segments() > 1 {
+            (GRO_SLOTS, GRO_SLOT)
+        } else {
+            (PLAIN_SLOTS, MAX_DATAGRAM)
+        };
+        let slots = slots.clamp(1, quinn_udp::BATCH_SIZE.max(1));
+        Ok(Self {
+            state,
+            scratch: vec![0; slots * slot],
+            slot,
+            metas: vec![RecvMeta::default(); slots],
+            arena: BytesMut::with_capacity(ARENA),
+            train: Vec::new(),
+        })
+    }
+
+    /// Reads what waits (one system call) and pushes a
+    /// [`Wake::Datagram`] for each datagram; `WouldBlock` if nothing
+    /// did.
+    pub(crate) fn recv(&mut self, socket: UdpSockRef<'_>, wakes: &mut Vec<Wake>) -> io::Result<()> {
+        let count = {
+            let mut chunks = self.scratch.chunks_mut(self.slot);
+            let mut bufs: [IoSliceMut<'_>; PLAIN_SLOTS] =
+                std::array::from_fn(|_| IoSliceMut::new(chunks.next().unwrap_or_default()));
+            let slots = self.metas.len().min(PLAIN_SLOTS);
+            let bufs = bufs.get_mut(..slots).unwrap_or_default();
+            self.state.recv(socket, bufs, &mut self.metas)?
+        };
+        for (meta, chunk) in self
+            .metas
+            .iter()
+            .take(count)
+            .zip(self.scratch.chunks(self.slot))
+        {
+            let Some(data) = chunk.get(..meta.len) else {
+                continue;
+            };
+            self.arena.reserve(data.len());
+            self.arena.extend_from_slice(data);
+            let all = self.arena.split().freeze();
+            push_segments(all, meta.stride, meta.addr, wakes);
+        }
+        Ok(())
+    }
+
+    /// Sends the first datagrams of `transmits`: a run to one peer of one
+    /// size as one GSO send, else the first alone. Returns how many left
+    /// (a datagram the OS refused counts as sent: it is lost, and ARQ
+    /// repairs it); `WouldBlock` if the socket buffer is full.
+    pub(crate) fn send(
+        &mut self,
+        socket: UdpSockRef<'_>,
+        transmits: &[(SocketAddr, Bytes)],
+    ) -> io::Result<usize> {
+        let Some((to, first)) = transmits.first() else {
+            return Ok(0);
+        };
+        let size = first.len().max(1);
+        let max = self
+            .state
+            .max_gso_segments()
+            .min(MAX_GSO_BYTES / size)
+            .max(1);
+        let run = gso_run(transmits, max);
+        let result = if run == 1 {
+            self.state.try_send(socket, &transmit(*to, first, None))
+        } else {
+            self.train.clear();
+            for (_, data) in transmits.iter().take(run) {
+                self.train.extend_from_slice(data);
+            }
+            self.state
+                .try_send(socket, &transmit(*to, &self.train, Some(size)))
+        };
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Err(e),
+            Ok(()) | Err(_) => Ok(run),
+        }
+    }
+}
+
+fn transmit(destination: SocketAddr, contents: &[u8], segment_size: Option<usize>) -> Transmit<'_> {
+    Transmit {
+        destination,
+        ecn: None,
+        contents,
+        segment_size,
+        src_ip: None,
+    }
+}
+
+/// How many of the first `transmits` (at most `max`) can leave as one GSO
+/// send: same peer, same size, except that the last may be shorter.
+fn gso_run(transmits: &[(SocketAddr, Bytes)], max: usize) -> usize {
+    let Some((to, first)) = transmits.first() else {
+        return 0;
+    };
+    let mut run = 1;
+    for (peer, data) in transmits.iter().skip(1).take(max.saturating_sub(1)) {
+        if peer != to || data.len() > first.len() || data.is_empty() {
+            break;
+        }
+        run += 1;
+        if data.len() < first.len() {
+            break;
+        }
+    }
+    run
+}
+
+/// Splits what one read returned into its datagrams (`stride` bytes each,
+/// the last may be shorter; one datagram without GRO).
+fn push_segments(all: Bytes, stride: usize, from: SocketAddr, wakes: &mut Vec<Wake>) {
+    if stride == 0 || all.len() <= stride {
+        wakes.push(Wake::Datagram { from, data: all });
+        return;
+    }
+    let mut at = 0;
+    while at < all.len() {
+        let end = at.saturating_add(stride).min(all.len());
+        wakes.push(Wake::Datagram {
+            from,
+            data: all.slice(at..end),
+        });
+        at = end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer(port: u16) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
+    fn datagrams(specs: &[(u16, usize)]) -> Vec<(SocketAddr, Bytes)> {
+        specs
+            .iter()
+            .map(|&(port, len)| (peer(port), Bytes::from(vec![0u8; len])))
+            .collect()
+    }
+
+    #[test]
+    fn a_gso_run_takes_datagrams_of_one_size_to_one_peer() {
+        let t = datagrams(&[(1, 1332), (1, 1332), (1, 1332), (2, 1332)]);
+        assert_eq!(gso_run(&t, 64), 3);
+    }
+
+    #[test]
+    fn a_gso_run_ends_at_a_longer_datagram() {
+        let t = datagrams(&[(1, 1332), (1, 1332), (1, 1500), (1, 1332)]);
+        assert_eq!(gso_run(&t, 64), 2);
+    }
+
+    #[test]
+    fn a_gso_run_ends_with_a_shorter_datagram() {
+        let t = datagrams(&[(1, 1332), (1, 44), (1, 1332)]);
+        assert_eq!(gso_run(&t, 64), 2);
+    }
+
+    #[test]
+    fn a_gso_run_is_capped_at_the_segment_limit() {
+        let t = datagrams(&[(1, 100); 10]);
+        assert_eq!(gso_run(&t, 4), 4);
+        assert_eq!(gso_run(&t, 1), 1);
+    }
+
+    #[test]
+    fn a_coalesced_read_splits_at_the_stride() {
+        let all = Bytes::from((0..10u8).collect::<Vec<_>>());
+        let mut wakes = Vec::new();
+        push_segments(all, 4, peer(9), &mut wakes);
+        let parts: Vec<Vec<u8>> = wakes
+            .into_iter()
+            .map(|w| match w {
+                Wake::Datagram { from, data } => {
+                    assert_eq!(from, peer(9));
+                    data.to_vec()
+                }
+                _ => panic!("not a datagram"),
+            })
+            .collect();
+        assert_eq!(parts, [vec![0, 1, 2, 3], vec![4, 5, 6, 7], vec![8, 9]]);
+    }
+
+    #[test]
+    fn a_gso_train_arrives_as_its_datagrams_through_a_gro_socket() {
+        let rx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+        let tx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+        let to = rx.local_addr().unwrap_or_else(|e| panic!("{e}"));
+        let mut receiver = Batched::new((&rx).into()).unwrap_or_else(|e| panic!("{e}"));
+        let mut sender = Batched::new((&tx).into()).unwrap_or_else(|e| panic!("{e}"));
+        let sent: Vec<(SocketAddr, Bytes)> = (0..20u8)
+            .map(|i| (to, Bytes::from(vec![i; if i == 19 { 100 } else { 1332 }])))
+            .collect();
+        let mut at = 0;
+        while at < sent.len() {
+            at += sender
+                .send((&tx).into(), &sent[at..])
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let mut wakes = Vec::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while wakes.len() < sent.len() && std::time::Instant::now() < deadline {
+            match receiver.recv((&rx).into(), &mut wakes) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        let got: Vec<Bytes> = wakes
+            .into_iter()
+            .map(|w| match w {
+                Wake::Datagram { data, .. } => data,
+                _ => panic!("not a datagram"),
+            })
+            .collect();
+        let want: Vec<Bytes> = sent.into_iter().map(|(_, d)| d).collect();
+        assert_eq!(got, want);
+    }
+}
