@@ -246,46 +246,57 @@ per_encryption! { libsrt_caller_to_our_listener:
 }
 
 /// Our rendezvous on 127.0.0.1 and libsrt's `srt://OURS?mode=rendezvous`
-/// URI, bound on [`LIBSRT_HOST`].
-fn rendezvous_addresses() -> (SocketAddr, SocketAddr, String) {
+/// URI (plus `query`), bound on [`LIBSRT_HOST`].
+fn rendezvous_addresses(query: &str) -> (SocketAddr, SocketAddr, String) {
     let ours = loopback(free_port());
     let probe = std::net::UdpSocket::bind((LIBSRT_HOST, 0)).unwrap();
     let theirs = probe.local_addr().unwrap();
     drop(probe);
     let uri = format!(
-        "srt://{ours}?mode=rendezvous&adapter={LIBSRT_HOST}&port={}",
+        "srt://{ours}?mode=rendezvous&adapter={LIBSRT_HOST}&port={}{query}",
         theirs.port()
     );
     (ours, theirs, uri)
 }
 
-#[test]
-fn our_rendezvous_delivers_byte_exact_to_libsrt_on_another_address() {
-    with_libsrt(async {
-        let (ours, theirs, uri) = rendezvous_addresses();
-        let (out, out_addr) = udp_sink().await;
-        let _libsrt = LiveTransmit::start(&uri, &format!("udp://{out_addr}")).await;
-        let socket = SrtSocket::builder().rendezvous(ours, theirs);
-        let socket = within("rendezvous", socket).await.unwrap();
-        assert_eq!(socket.peer_addr(), theirs);
-        deliver_to_libsrt(socket, &out).await;
-    });
+async fn our_rendezvous_to_libsrt(key_len: Option<KeyLength>) {
+    let (builder, query) = encryption(key_len);
+    let (ours, theirs, uri) = rendezvous_addresses(&query);
+    let (out, out_addr) = udp_sink().await;
+    let _libsrt = LiveTransmit::start(&uri, &format!("udp://{out_addr}")).await;
+    let socket = within("rendezvous", builder.rendezvous(ours, theirs))
+        .await
+        .unwrap();
+    assert_eq!(socket.peer_addr(), theirs);
+    let crypto = socket.params().crypto.as_ref().map(|c| c.key_len);
+    assert_eq!(crypto, key_len, "the negotiated encryption");
+    deliver_to_libsrt(socket, &out).await;
 }
 
-#[test]
-fn libsrt_on_another_address_delivers_byte_exact_to_our_rendezvous() {
-    with_libsrt(async {
-        let (ours, theirs, uri) = rendezvous_addresses();
-        let in_port = free_port();
-        let _libsrt = LiveTransmit::start(&format!("udp://127.0.0.1:{in_port}"), &uri).await;
-        let connecting = rt::spawn(SrtSocket::builder().rendezvous(ours, theirs));
-        let feeder = Feeder::knock(loopback(in_port)).await;
-        let mut socket = within("rendezvous", connecting).await.unwrap();
-        let feeding = feeder.run();
-        assert_eq!(socket.peer_addr(), theirs);
-        receive_from_libsrt(&mut socket).await;
-        within("feeding", feeding).await;
-    });
+per_encryption! { our_rendezvous_to_libsrt:
+    our_rendezvous_delivers_byte_exact_to_libsrt_on_another_address => None,
+    our_aes_256_rendezvous_delivers_byte_exact_to_libsrt_on_another_address => Some(KeyLength::Aes256),
+}
+
+async fn libsrt_to_our_rendezvous(key_len: Option<KeyLength>) {
+    let (builder, query) = encryption(key_len);
+    let (ours, theirs, uri) = rendezvous_addresses(&query);
+    let in_port = free_port();
+    let _libsrt = LiveTransmit::start(&format!("udp://127.0.0.1:{in_port}"), &uri).await;
+    let connecting = rt::spawn(builder.rendezvous(ours, theirs));
+    let feeder = Feeder::knock(loopback(in_port)).await;
+    let mut socket = within("rendezvous", connecting).await.unwrap();
+    let feeding = feeder.run();
+    assert_eq!(socket.peer_addr(), theirs);
+    let crypto = socket.params().crypto.as_ref().map(|c| c.key_len);
+    assert_eq!(crypto, key_len, "the negotiated encryption");
+    receive_from_libsrt(&mut socket).await;
+    within("feeding", feeding).await;
+}
+
+per_encryption! { libsrt_to_our_rendezvous:
+    libsrt_on_another_address_delivers_byte_exact_to_our_rendezvous => None,
+    libsrt_on_another_address_delivers_byte_exact_to_our_aes_256_rendezvous => Some(KeyLength::Aes256),
 }
 
 #[test]
