@@ -384,6 +384,32 @@ fn group_sync_sets_the_initial_sequence_and_the_time_base_on_the_wire() {
 }
 
 #[test]
+fn member_joining_a_long_running_group_stays_connected() {
+    let mut w = world(grouping());
+    let config = HandshakeConfig {
+        group_sync: Some(GroupSync {
+            initial_seq: SeqNumber::new(1),
+            start_time: start() - Duration::from_secs(9),
+        }),
+        ..member_config(group(GROUP_ID, 0))
+    };
+    let conn = w.connect(1, LISTENER, config);
+    w.advance(Duration::from_secs(2));
+    send(&mut w, 1, conn, "still here");
+    w.advance(Duration::from_secs(1));
+    let closed = w.events(1, |e| matches!(e, Event::Closed { .. }).then_some(()));
+    assert!(
+        closed.is_empty(),
+        "the group's old time base is no idle time"
+    );
+    assert_eq!(
+        w.events(0, |e| matches!(e, Event::Message { .. }).then_some(()))
+            .len(),
+        1
+    );
+}
+
+#[test]
 fn later_listener_member_sends_in_step_with_the_oldest_member() {
     let mut w = world(grouping());
     let a = w.connect(1, LISTENER, member_config(group(GROUP_ID, 0)));

@@ -396,6 +396,7 @@ impl Endpoint {
             local_id,
             from,
             start,
+            now,
             &negotiated,
             passphrase.as_ref(),
             super::socket::HandshakeFacts::default(),

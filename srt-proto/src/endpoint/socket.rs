@@ -229,12 +229,15 @@ impl Endpoint {
     }
 
     /// A connection for socket `id` from what its handshake negotiated and
-    /// what the endpoint learnt along the way.
+    /// what the endpoint learnt along the way, created `now`; `start` is its
+    /// time base (its own start, or its group's, which may lie long before).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn make_connection(
         &mut self,
         id: u32,
         peer: SocketAddr,
         start: Instant,
+        now: Instant,
         negotiated: &Negotiated,
         passphrase: Option<&Passphrase>,
         handshake: HandshakeFacts,
@@ -255,7 +258,7 @@ impl Endpoint {
             options,
             start_time: start,
         };
-        Box::new(Connection::new(params, self.rng.bytes::<32>()))
+        Box::new(Connection::new_at(params, self.rng.bytes::<32>(), now))
     }
 
     /// Keeps the RTT a connection that lived long enough to measure it saw
@@ -330,8 +333,15 @@ impl Endpoint {
             return;
         }
         let facts = HandshakeFacts { rtt, receive_isn };
-        let connection =
-            self.make_connection(id, peer, start, &negotiated, passphrase.as_ref(), facts);
+        let connection = self.make_connection(
+            id,
+            peer,
+            start,
+            now,
+            &negotiated,
+            passphrase.as_ref(),
+            facts,
+        );
         let Some(conn) = self.conns.get_mut(&id) else {
             return;
         };
