@@ -42,6 +42,36 @@
 //! capped by [`EndpointConfig::max_connections`] (beyond: RESOURCE).
 //! [`Endpoint::state_size`] counts all of it.
 //!
+//! # Socket groups
+//! The endpoint carries the handshake side of libsrt 1.5's socket groups;
+//! the group itself ([`crate::group`]) sits above the member connections
+//! and drives them with inputs.
+//! - A caller joins a group by its [`HandshakeConfig::group`] (id from
+//!   [`Endpoint::new_group_id`], type, weight): the CONCLUSION carries the
+//!   GROUP extension, and the listener's answer (its mirror group) must
+//!   come back, as [`crate::handshake::group`] describes. A member joining
+//!   a running group also sets [`HandshakeConfig::group_sync`]: its ISN is
+//!   the group's next sequence number and its packets are stamped from the
+//!   group's start, so every member numbers and stamps a message alike.
+//!   libsrt has no group rendezvous; [`Input::Rendezvous`] with a group
+//!   fails with GROUP.
+//! - A listener accepts grouped callers only with
+//!   [`ListenConfig::group_connect`] (else GROUP, as libsrt's
+//!   `SRTO_GROUPCONNECT` off). All members of one peer group join one
+//!   mirror group with a random id (bit 30 set), created with the first
+//!   member and forgotten when the last member and the last waiting
+//!   request are gone ([`StateSize::groups`]). The access decision sees it
+//!   ([`crate::access::ConnectionRequest::member`]). A later member starts
+//!   in step with the group's oldest member, as libsrt's
+//!   `synchronizeWithGroup` does: the same sender time base, its next send
+//!   sequence number, and its TSBPD time base when that is known (else the
+//!   group sets it later with [`MemberCommand::SetReceiveTimeBase`]). What
+//!   it receives starts at the caller's ISN, which is its group's next
+//!   sequence number.
+//! - Both sides report the membership in [`Event::Connected`] (`group`);
+//!   [`Event::Message`] carries each message's sequence number, and
+//!   [`Input::Member`] runs a group's [`MemberCommand`] on a member.
+//!
 //! # Example: the embedder decides who gets in
 //! With [`AccessControl::Ask`], each caller whose CONCLUSION carries a
 //! valid cookie becomes an [`Event::ConnectionRequest`] with its stream id
