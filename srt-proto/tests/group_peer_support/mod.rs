@@ -13,6 +13,8 @@
 
 #![allow(dead_code)]
 
+pub mod ours;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -198,8 +200,15 @@ pub struct Peer {
 
 impl Peer {
     fn spawn(exe: &Path, name: &'static str, args: &[String]) -> Self {
+        let mut args = args.to_vec();
+        // libsrt's own log on stderr, for debugging: GROUP_PEER_LOGLEVEL=7
+        // (syslog levels; debug lines need a libsrt built with
+        // ENABLE_HEAVY_LOGGING).
+        if let Ok(level) = std::env::var("GROUP_PEER_LOGLEVEL") {
+            args.splice(2..2, ["--loglevel".to_owned(), level]);
+        }
         let mut child = Command::new(exe)
-            .args(args)
+            .args(&args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -244,13 +253,37 @@ impl Peer {
         members: usize,
         options: &[&str],
     ) -> Self {
+        let peer = Self::start_caller(exe, mode, targets, members, options);
+        peer.wait_line(|l| l.starts_with("ready"), Duration::from_secs(8));
+        peer
+    }
+
+    /// [`Peer::caller`] without waiting: for a caller whose listener runs
+    /// in this thread (see [`Peer::is_ready`]).
+    pub fn start_caller(
+        exe: &Path,
+        mode: &str,
+        targets: &[(SocketAddr, u16)],
+        members: usize,
+        options: &[&str],
+    ) -> Self {
         let mut args = vec!["caller".to_owned(), mode.to_owned()];
         args.extend(options.iter().map(|s| s.to_string()));
         args.extend(["--members".to_owned(), members.to_string()]);
         args.extend(targets.iter().map(|(a, w)| format!("{a}#{w}")));
-        let peer = Self::spawn(exe, "libsrt caller", &args);
-        peer.wait_line(|l| l.starts_with("ready"), Duration::from_secs(8));
-        peer
+        Self::spawn(exe, "libsrt caller", &args)
+    }
+
+    /// Whether a caller has its members connected ("ready"); panics on an
+    /// error line.
+    pub fn is_ready(&self) -> bool {
+        let lines = self.lines();
+        assert!(
+            !lines.iter().any(|l| l.starts_with("error")),
+            "{}: {lines:#?}",
+            self.name
+        );
+        lines.iter().any(|l| l.starts_with("ready"))
     }
 
     /// The status lines so far.
@@ -282,6 +315,32 @@ impl Peer {
             .and_then(|()| stdin.write_all(data))
             .and_then(|()| stdin.flush())
             .unwrap();
+    }
+
+    /// Streams payloads `0..count` into the caller from another thread, one
+    /// per `pace`, running each `(n, action)` before payload `n`; then ends
+    /// the input.
+    pub fn stream_in_background(
+        &mut self,
+        count: usize,
+        pace: Duration,
+        mut actions: Vec<(usize, Box<dyn FnOnce() + Send>)>,
+    ) -> JoinHandle<()> {
+        let mut stdin = self.stdin.take().unwrap();
+        std::thread::spawn(move || {
+            for i in 0..count {
+                while let Some(pos) = actions.iter().position(|(n, _)| *n == i) {
+                    (actions.swap_remove(pos).1)();
+                }
+                let data = payload(i);
+                stdin
+                    .write_all(&(data.len() as u32).to_be_bytes())
+                    .and_then(|()| stdin.write_all(&data))
+                    .and_then(|()| stdin.flush())
+                    .unwrap();
+                std::thread::sleep(pace);
+            }
+        })
     }
 
     /// Ends the input: a caller lingers, then closes its group.
