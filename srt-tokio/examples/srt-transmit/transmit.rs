@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use srt_tokio::proto::connection::{MaxBandwidth, Stats};
 use srt_tokio::proto::crypto::KeyLength;
 use srt_tokio::proto::handshake::{Congestion as ProtoCongestion, CryptoMode};
@@ -17,6 +17,11 @@ use srt_tokio::uri::{Congestion, FileUri, Mode, SrtOptions, SrtUri, TransType, U
 use srt_tokio::{SrtError, SrtSocket, SrtSocketBuilder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UdpSocket;
+
+mod udp;
+
+/// Messages one read hands to the output at most.
+const MAX_BATCH: usize = 64;
 
 /// The size of one live-mode message read from a stream input (seven
 /// MPEG-TS packets, as `srt-live-transmit` uses).
@@ -478,17 +483,22 @@ async fn open_srt(uri: &SrtUri, verbose: bool) -> Result<SrtSocket, TransmitErro
     Ok(socket)
 }
 
+/// What the SRT input yields: a message, its end, or an error.
+type SrtItem = Option<io::Result<(Instant, Bytes)>>;
+
 /// A medium the stream is read from.
 enum Source {
-    Srt(SrtSocket),
-    Udp(UdpSocket),
+    /// With the end or error seen while taking the messages that were
+    /// ready, held for the next read.
+    Srt(SrtSocket, Option<SrtItem>),
+    Udp(udp::UdpInput),
     Stdin(tokio::io::Stdin, usize),
 }
 
 /// A medium the stream is written to.
 enum Sink {
     Srt(SrtSocket),
-    Udp(UdpSocket, SocketAddr),
+    Udp(udp::UdpOutput),
     Stdout(tokio::io::Stdout),
 }
 
@@ -526,7 +536,7 @@ fn file_path_unsupported(path: &str) -> TransmitError {
 
 async fn open_source(uri: &Uri, args: &Args) -> Result<Source, TransmitError> {
     match uri {
-        Uri::Srt(srt) => Ok(Source::Srt(open_srt(srt, args.verbose).await?)),
+        Uri::Srt(srt) => Ok(Source::Srt(open_srt(srt, args.verbose).await?, None)),
         Uri::Udp(udp) => {
             check_udp(udp)?;
             let host = if udp.host.is_empty() {
@@ -535,12 +545,11 @@ async fn open_source(uri: &Uri, args: &Args) -> Result<Source, TransmitError> {
                 udp.host.as_str()
             };
             let local = resolve(host, udp.port, None).await?;
+            let what = "binding the UDP input";
             let socket = UdpSocket::bind(local)
                 .await
-                .map_err(|error| TransmitError::Io {
-                    what: "binding the UDP input",
-                    error,
-                })?;
+                .and_then(|s| udp::UdpInput::new(s, udp::batching_enabled()))
+                .map_err(|error| TransmitError::Io { what, error })?;
             Ok(Source::Udp(socket))
         }
         Uri::File(FileUri::Console) => Ok(Source::Stdin(tokio::io::stdin(), args.chunk)),
@@ -556,13 +565,12 @@ async fn open_sink(uri: &Uri, args: &Args) -> Result<Sink, TransmitError> {
             let dest = resolve(&udp.host, udp.port, None).await?;
             let adapter = udp.options.adapter.as_deref().unwrap_or("");
             let local = resolve(adapter, 0, Some(dest)).await?;
+            let what = "binding the UDP output";
             let socket = UdpSocket::bind(local)
                 .await
-                .map_err(|error| TransmitError::Io {
-                    what: "binding the UDP output",
-                    error,
-                })?;
-            Ok(Sink::Udp(socket, dest))
+                .and_then(|s| udp::UdpOutput::new(s, dest, udp::batching_enabled()))
+                .map_err(|error| TransmitError::Io { what, error })?;
+            Ok(Sink::Udp(socket))
         }
         Uri::File(FileUri::Console) => Ok(Sink::Stdout(tokio::io::stdout())),
         Uri::File(FileUri::Path(p)) => Err(file_path_unsupported(p)),
@@ -570,24 +578,52 @@ async fn open_sink(uri: &Uri, args: &Args) -> Result<Sink, TransmitError> {
 }
 
 impl Source {
-    /// The next message; `None` at the end of the stream.
-    async fn read(&mut self, buf: &mut [u8]) -> Result<Option<Bytes>, TransmitError> {
+    /// Waits for the next messages and appends them to `out`: every one
+    /// that is ready at once (at most [`MAX_BATCH`]), so the output can
+    /// send them together. `false` at the end of the stream (after what
+    /// `out` got).
+    async fn read(&mut self, buf: &mut [u8], out: &mut Vec<Bytes>) -> Result<bool, TransmitError> {
         match self {
-            Self::Srt(socket) => match socket.next().await {
-                Some(Ok((_, data))) => Ok(Some(data)),
-                Some(Err(e)) => match SrtError::from_io(&e) {
-                    // The peer closing is the end of the stream.
-                    Some(SrtError::Closed(_)) => Ok(None),
-                    _ => Err(TransmitError::Transfer(e)),
-                },
-                None => Ok(None),
-            },
-            Self::Udp(socket) => {
-                let n = socket.recv(buf).await.map_err(|error| TransmitError::Io {
+            Self::Srt(socket, held) => {
+                let first = match held.take() {
+                    Some(item) => item,
+                    None => socket.next().await,
+                };
+                let mut item = first;
+                loop {
+                    match item {
+                        Some(Ok((_, data))) => out.push(data),
+                        Some(Err(e)) => {
+                            return match SrtError::from_io(&e) {
+                                // The peer closing is the end of the stream.
+                                Some(SrtError::Closed(_)) => Ok(false),
+                                _ => Err(TransmitError::Transfer(e)),
+                            };
+                        }
+                        None => return Ok(false),
+                    }
+                    if out.len() >= MAX_BATCH {
+                        return Ok(true);
+                    }
+                    match socket.next().now_or_never() {
+                        // Nothing more ready now.
+                        None => return Ok(true),
+                        Some(next @ Some(Ok(_))) => item = next,
+                        // Delivered what came before; the end waits for
+                        // the next read.
+                        Some(end) => {
+                            *held = Some(end);
+                            return Ok(true);
+                        }
+                    }
+                }
+            }
+            Self::Udp(input) => {
+                input.read(out).await.map_err(|error| TransmitError::Io {
                     what: "reading the UDP input",
                     error,
                 })?;
-                Ok(Some(Bytes::copy_from_slice(buf.get(..n).unwrap_or(&[]))))
+                Ok(true)
             }
             Self::Stdin(stdin, chunk) => {
                 // Fill whole chunks (a pipe hands out what it has); only
@@ -605,43 +641,57 @@ impl Source {
                     }
                     filled += n;
                 }
-                Ok((filled > 0).then(|| Bytes::copy_from_slice(buf.get(..filled).unwrap_or(&[]))))
+                if filled == 0 {
+                    return Ok(false);
+                }
+                out.push(Bytes::copy_from_slice(buf.get(..filled).unwrap_or(&[])));
+                Ok(true)
             }
         }
     }
 
     fn srt(&self) -> Option<&SrtSocket> {
         match self {
-            Self::Srt(s) => Some(s),
+            Self::Srt(s, _) => Some(s),
             _ => None,
         }
     }
 }
 
 impl Sink {
-    async fn write(&mut self, data: Bytes) -> Result<(), TransmitError> {
+    /// Writes `messages` in order.
+    async fn write(&mut self, messages: &[Bytes]) -> Result<(), TransmitError> {
         match self {
-            Self::Srt(socket) => socket
-                .send((Instant::now(), data))
-                .await
-                .map_err(TransmitError::Transfer),
-            Self::Udp(socket, dest) => {
-                socket
-                    .send_to(&data, *dest)
+            Self::Srt(socket) => {
+                let now = Instant::now();
+                for data in messages {
+                    socket
+                        .feed((now, data.clone()))
+                        .await
+                        .map_err(TransmitError::Transfer)?;
+                }
+                SinkExt::flush(socket)
                     .await
-                    .map(drop)
-                    .map_err(|error| TransmitError::Io {
-                        what: "writing the UDP output",
-                        error,
-                    })
+                    .map_err(TransmitError::Transfer)
             }
-            Self::Stdout(out) => out
-                .write_all(&data)
+            Self::Udp(output) => output
+                .write(messages)
                 .await
                 .map_err(|error| TransmitError::Io {
-                    what: "writing standard output",
+                    what: "writing the UDP output",
                     error,
                 }),
+            Self::Stdout(out) => {
+                for data in messages {
+                    out.write_all(data)
+                        .await
+                        .map_err(|error| TransmitError::Io {
+                            what: "writing standard output",
+                            error,
+                        })?;
+                }
+                Ok(())
+            }
         }
     }
 
@@ -773,29 +823,33 @@ pub async fn run(args: &Args, log: &mut impl Write) -> Result<Summary, TransmitE
     }
     let mut summary = Summary::default();
     let mut buf = vec![0u8; 65536];
+    let mut batch: Vec<Bytes> = Vec::with_capacity(MAX_BATCH);
     loop {
-        let read = source.read(&mut buf);
-        let next = match deadline {
+        batch.clear();
+        let read = source.read(&mut buf, &mut batch);
+        let more = match deadline {
             Some(at) => match tokio::time::timeout_at(at, read).await {
-                Ok(next) => next?,
+                Ok(more) => more?,
                 Err(_) => break,
             },
             None => read.await?,
         };
-        let Some(data) = next else {
+        let before = summary.messages;
+        summary.messages += batch.len() as u64;
+        summary.bytes += batch.iter().map(|d| d.len() as u64).sum::<u64>();
+        sink.write(&batch).await?;
+        if let Some(every) = args.stats_every
+            && every > 0
+            && summary.messages / every != before / every
+            && !args.quiet
+        {
+            report(args, &source, &sink, log).await;
+        }
+        if !more {
             if args.verbose {
                 let _ = writeln!(log, "srt-transmit: end of input");
             }
             break;
-        };
-        summary.messages += 1;
-        summary.bytes += data.len() as u64;
-        sink.write(data).await?;
-        if let Some(every) = args.stats_every
-            && summary.messages % every == 0
-            && !args.quiet
-        {
-            report(args, &source, &sink, log).await;
         }
     }
     if args.stats_every.is_some() && !args.quiet {
