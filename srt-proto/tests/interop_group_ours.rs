@@ -15,7 +15,9 @@ mod group_peer_support;
 use bytes::Bytes;
 use group_peer_support::ours::OurGroup;
 use group_peer_support::{Peer, Relay, assert_all_payloads, free_port, group_peer, payload};
+use srt_proto::crypto::Passphrase;
 use srt_proto::group::{GroupEvent, GroupType};
+use srt_proto::handshake::HandshakeConfig;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -35,6 +37,8 @@ struct Scenario {
     weights: (u16, u16),
     latency: u64,
     heals: bool,
+    /// Both sides encrypt with this passphrase (AES-128).
+    passphrase: Option<&'static str>,
 }
 
 const BROADCAST: Scenario = Scenario {
@@ -42,6 +46,7 @@ const BROADCAST: Scenario = Scenario {
     weights: (1, 1),
     latency: 200,
     heals: false,
+    passphrase: None,
 };
 
 /// Main (a, weight 10) and backup (b, weight 1); the latency leaves room
@@ -52,9 +57,33 @@ const BACKUP: Scenario = Scenario {
     weights: (10, 1),
     latency: 500,
     heals: false,
+    passphrase: None,
 };
 
 impl Scenario {
+    /// Our side's handshake.
+    fn handshake(&self) -> HandshakeConfig {
+        let latency = Duration::from_millis(self.latency);
+        let config = HandshakeConfig {
+            receive_latency: latency,
+            peer_latency: latency,
+            ..HandshakeConfig::default()
+        };
+        match self.passphrase {
+            Some(p) => config.with_passphrase(Passphrase::new(p.as_bytes()).unwrap()),
+            None => config,
+        }
+    }
+
+    /// The libsrt peer's options.
+    fn libsrt_options(&self) -> Vec<String> {
+        let mut o = vec!["--latency".to_owned(), self.latency.to_string()];
+        if let Some(p) = self.passphrase {
+            o.extend(["--passphrase".to_owned(), p.to_owned()]);
+        }
+        o
+    }
+
     fn mode(&self) -> &'static str {
         match self.group_type {
             GroupType::Broadcast => "broadcast",
@@ -116,14 +145,15 @@ fn loopback(port: u16) -> SocketAddr {
 fn our_caller_to_libsrt(s: Scenario) -> Option<Run> {
     let exe = group_peer()?;
     let port = free_port();
-    let latency = s.latency.to_string();
-    let listener = Peer::listener(&exe, port, &["--latency", &latency]);
+    let options = s.libsrt_options();
+    let options: Vec<&str> = options.iter().map(String::as_str).collect();
+    let listener = Peer::listener(&exe, port, &options);
     let a = Arc::new(Relay::start(loopback(port)));
     let b = Arc::new(Relay::start(loopback(port)));
     let mut ours = OurGroup::caller(
         s.group_type,
         &[(a.addr(), s.weights.0), (b.addr(), s.weights.1)],
-        Duration::from_millis(s.latency),
+        &s.handshake(),
         7,
     );
     ours.run(Duration::from_secs(5), |g| g.connected_members() == 2);
@@ -171,17 +201,18 @@ fn our_caller_to_libsrt(s: Scenario) -> Option<Run> {
 /// `CUT_AT` (and healed before `HEAL_AT` if the scenario says so).
 fn libsrt_caller_to_ours(s: Scenario) -> Option<Run> {
     let exe = group_peer()?;
-    let mut ours = OurGroup::listener(Duration::from_millis(s.latency), 9);
+    let mut ours = OurGroup::listener(s.handshake(), 9);
     let target = ours.local_addr();
     let a = Arc::new(Relay::start(target));
     let b = Arc::new(Relay::start(target));
-    let latency = s.latency.to_string();
+    let options = s.libsrt_options();
+    let options: Vec<&str> = options.iter().map(String::as_str).collect();
     let mut caller = Peer::start_caller(
         &exe,
         s.mode(),
         &[(a.addr(), s.weights.0), (b.addr(), s.weights.1)],
         2,
-        &["--latency", &latency],
+        &options,
     );
     ours.run(Duration::from_secs(8), |_| caller.is_ready());
     assert!(
@@ -242,6 +273,13 @@ fn assert_delivered_all(run: &Run) {
         eprintln!("{}", run.report());
     }
     assert_all_payloads(&run.delivered, MESSAGES);
+}
+
+/// Every data packet on both paths was encrypted.
+fn assert_all_encrypted(run: &Run) {
+    for r in [&run.a, &run.b] {
+        assert_eq!(r.encrypted_up(), r.data_up(), "{}", run.report());
+    }
 }
 
 /// Broadcast: both paths carried every message until a was cut.
@@ -344,4 +382,32 @@ fn libsrt_backup_caller_fails_over_without_loss_into_our_listener() {
     };
     assert_delivered_all(&run);
     assert_backup_switched(&run);
+}
+
+const SECRET: &str = "group-interop-secret";
+
+#[test]
+fn our_encrypted_broadcast_caller_delivers_everything_to_libsrt_when_one_link_is_cut() {
+    let Some(run) = our_caller_to_libsrt(Scenario {
+        passphrase: Some(SECRET),
+        ..BROADCAST
+    }) else {
+        return;
+    };
+    assert_delivered_all(&run);
+    assert_broadcast_on_both_paths(&run);
+    assert_all_encrypted(&run);
+}
+
+#[test]
+fn libsrt_encrypted_broadcast_caller_delivers_everything_to_our_listener_when_one_link_is_cut() {
+    let Some(run) = libsrt_caller_to_ours(Scenario {
+        passphrase: Some(SECRET),
+        ..BROADCAST
+    }) else {
+        return;
+    };
+    assert_delivered_all(&run);
+    assert_broadcast_on_both_paths(&run);
+    assert_all_encrypted(&run);
 }

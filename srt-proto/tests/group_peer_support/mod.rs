@@ -420,6 +420,8 @@ pub struct Counts {
     pub forwarded: AtomicU64,
     /// Of those, SRT data packets (first bit 0).
     pub data: AtomicU64,
+    /// Of the data packets, those encrypted (KK bits set).
+    pub encrypted: AtomicU64,
     /// Datagrams dropped because the link was cut.
     pub dropped: AtomicU64,
 }
@@ -516,6 +518,11 @@ impl Relay {
         self.upstream.data.load(Ordering::SeqCst)
     }
 
+    /// Encrypted data packets carried towards the target so far.
+    pub fn encrypted_up(&self) -> u64 {
+        self.upstream.encrypted.load(Ordering::SeqCst)
+    }
+
     /// Data packets carried back from the target so far.
     pub fn data_down(&self) -> u64 {
         self.downstream.data.load(Ordering::SeqCst)
@@ -552,6 +559,10 @@ fn forward(
         counts.forwarded.fetch_add(1, Ordering::Relaxed);
         if data.first().is_some_and(|b| b & 0x80 == 0) {
             counts.data.fetch_add(1, Ordering::SeqCst);
+            // Word 1 of a data packet: PP O KK R then the message number.
+            if data.get(4).is_some_and(|b| b & 0x18 != 0) {
+                counts.encrypted.fetch_add(1, Ordering::SeqCst);
+            }
         }
     }
 }

@@ -103,14 +103,16 @@ impl OurGroup {
     }
 
     /// A caller group of `group_type`: one socket and endpoint per target,
-    /// each connecting with the GROUP extension (our group id, the member's
-    /// weight) and the group's sync (ISN and time zero).
+    /// each connecting with `handshake` plus the GROUP extension (our group
+    /// id, the member's weight) and the group's sync (ISN and time zero).
+    /// The group's latency is the handshake's receive latency.
     pub fn caller(
         group_type: GroupType,
         targets: &[(SocketAddr, u16)],
-        latency: Duration,
+        handshake: &HandshakeConfig,
         seed: u8,
     ) -> Self {
+        let latency = handshake.receive_latency;
         let mut me = Self::empty(latency);
         me.caller = true;
         let now = me.now();
@@ -120,11 +122,7 @@ impl OurGroup {
         let mut group = Group::new(config, group_id, now);
         for (i, &(remote, weight)) in targets.iter().enumerate() {
             let id = group.add_member(weight, now).unwrap();
-            let mut config = HandshakeConfig {
-                receive_latency: latency,
-                peer_latency: latency,
-                ..HandshakeConfig::default()
-            };
+            let mut config = handshake.clone();
             config.group = Some(GroupExt {
                 group_id,
                 group_type: group_type.to_u8(),
@@ -155,19 +153,14 @@ impl OurGroup {
         me
     }
 
-    /// A listener that accepts grouped callers (`group_connect`); the
-    /// group is created when its first member connects.
-    pub fn listener(latency: Duration, seed: u8) -> Self {
-        let mut me = Self::empty(latency);
+    /// A listener that accepts grouped callers (`group_connect`) with
+    /// `handshake`; the group is created when its first member connects.
+    pub fn listener(handshake: HandshakeConfig, seed: u8) -> Self {
+        let mut me = Self::empty(handshake.receive_latency);
         me.nodes.push(Node {
             socket: bind(),
             ep: Endpoint::new(EndpointConfig::default(), [seed; 32]),
         });
-        let handshake = HandshakeConfig {
-            receive_latency: latency,
-            peer_latency: latency,
-            ..HandshakeConfig::default()
-        };
         let mut listen = ListenConfig::new(handshake);
         listen.group_connect = true;
         me.feed(0, Input::Listen(Box::new(listen)));
