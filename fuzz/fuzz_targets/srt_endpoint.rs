@@ -4,7 +4,9 @@
 //! packets with arbitrary fields, the endpoint's own datagrams fed back to
 //! it (so it can connect to itself and reach established connections),
 //! time steps, and application inputs (accept, reject, send, close,
-//! connect, rendezvous). It must never panic, and its state must stay
+//! connect and rendezvous, some as socket group members, member commands).
+//! The listener accepts grouped callers, so GROUP extensions (good and bad)
+//! reach its mirror groups. It must never panic, and its state must stay
 //! within the configured bounds after every step.
 #![no_main]
 
@@ -14,8 +16,9 @@ use core::time::Duration;
 use libfuzzer_sys::fuzz_target;
 use srt_proto::access::AcceptOptions;
 use srt_proto::connection::SendOptions;
-use srt_proto::handshake::{HandshakeConfig, RequestId};
-use srt_proto::packet::ext::{HandshakeExtension, SrtFlags, SrtHs, SrtVersion};
+use srt_proto::endpoint::MemberCommand;
+use srt_proto::handshake::{GroupSync, HandshakeConfig, RequestId};
+use srt_proto::packet::ext::{GroupExt, HandshakeExtension, SrtFlags, SrtHs, SrtVersion};
 use srt_proto::packet::handshake::{EncryptionField, ExtensionFlags, Handshake, HandshakeType};
 use srt_proto::packet::reject::RejectReason;
 use srt_proto::packet::{ControlBody, ControlPacket, Packet};
@@ -116,6 +119,9 @@ impl State {
         assert!(size.remembered_rejections <= BACKLOG);
         assert!(size.index_entries <= 2 * MAX_CONNECTIONS);
         assert!(size.cached_rtts <= 128);
+        // A mirror group lives only while a connection or a waiting
+        // request uses it.
+        assert!(size.groups <= MAX_CONNECTIONS + BACKLOG);
     }
 
     fn datagram(&mut self, from: SocketAddr, data: Bytes) {
@@ -127,6 +133,33 @@ fn encode(packet: &Packet) -> Bytes {
     let mut out = Vec::new();
     packet.encode(&mut out);
     Bytes::from(out)
+}
+
+/// A GROUP extension: one of a few group ids (some without the group
+/// bit), any type, sometimes sync-on-msgno, any weight.
+fn group_ext(r: &mut Bytes_<'_>) -> GroupExt {
+    let id = u32::from(r.u8() % 4);
+    GroupExt {
+        group_id: if r.u8() & 7 == 0 { id } else { 0x4000_0000 | id },
+        group_type: r.u8() % 4,
+        flags: r.u8() & 1,
+        weight: u16::from(r.u8()),
+    }
+}
+
+/// A caller's or rendezvous' configuration, sometimes as a group member.
+fn caller_config(r: &mut Bytes_<'_>, now: Instant) -> HandshakeConfig {
+    let mut config = HandshakeConfig::default();
+    if r.u8() & 1 == 1 {
+        config.group = Some(group_ext(r));
+        if r.u8() & 1 == 1 {
+            config.group_sync = Some(GroupSync {
+                initial_seq: SeqNumber::new(r.u32() & SeqNumber::MAX),
+                start_time: Instant::from_micros(now.as_micros().saturating_sub(u64::from(r.u32()))),
+            });
+        }
+    }
+    config
 }
 
 fn handshake(r: &mut Bytes_<'_>, ids: &[u32], cookies: &[u32]) -> Handshake {
@@ -151,6 +184,9 @@ fn handshake(r: &mut Bytes_<'_>, ids: &[u32], cookies: &[u32]) -> Handshake {
         } else {
             HandshakeExtension::HsRsp(hs)
         });
+    }
+    if r.u8() & 3 == 1 {
+        extensions.push(HandshakeExtension::Group(group_ext(r)));
     }
     Handshake {
         version: if r.u8() & 3 == 0 { 4 } else { 5 },
@@ -186,7 +222,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut listen = ListenConfig::new(HandshakeConfig::default())
         .with_access(AccessControl::Ask)
-        .with_backlog(BACKLOG);
+        .with_backlog(BACKLOG)
+        .with_group_connect(r.u8() & 3 != 0);
     listen.request_timeout = Duration::from_millis(500);
     s.feed(Input::Listen(Box::new(listen)));
     s.feed(Input::Connect {
@@ -202,7 +239,7 @@ fuzz_target!(|data: &[u8]| {
             break;
         }
         let peers = [addr(1), addr(2), addr(3), addr(4)];
-        match r.u8() % 10 {
+        match r.u8() % 11 {
             0 => {
                 let from = r.pick(&peers).unwrap_or(peers[0]);
                 let len = usize::from(r.u8());
@@ -304,9 +341,22 @@ fuzz_target!(|data: &[u8]| {
                     }
                 }
             }
+            9 => {
+                if let Some(conn) = r.pick(&s.conns) {
+                    let seq = SeqNumber::new(r.u32() & SeqNumber::MAX);
+                    let command = match r.u8() % 3 {
+                        0 => MemberCommand::OverrideSendSeq(seq),
+                        1 => MemberCommand::SkipReceiveTo(seq),
+                        _ => MemberCommand::SetReceiveTimeBase(Instant::from_micros(
+                            s.now.as_micros().saturating_sub(u64::from(r.u32())),
+                        )),
+                    };
+                    s.feed(Input::Member { conn, command });
+                }
+            }
             _ => {
                 let remote = r.pick(&peers).unwrap_or(peers[0]);
-                let config = Box::new(HandshakeConfig::default());
+                let config = Box::new(caller_config(&mut r, s.now));
                 if r.u8() & 1 == 0 {
                     s.feed(Input::Connect { remote, config });
                 } else {
