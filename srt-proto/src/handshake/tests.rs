@@ -677,3 +677,72 @@ proptest::proptest! {
         }
     }
 }
+
+fn member(config: HandshakeConfig) -> HandshakeConfig {
+    HandshakeConfig {
+        group: Some(crate::packet::ext::GroupExt {
+            group_id: 0x4000_0042,
+            group_type: 1,
+            flags: 0,
+            weight: 9,
+        }),
+        ..config
+    }
+}
+
+/// The caller's CONCLUSION after the listener's INDUCTION answer.
+fn caller_conclusion(
+    caller: &mut Caller,
+    listener: &mut Listener<FixedCookieForTesting>,
+) -> Handshake {
+    let now = Instant::ZERO;
+    let induction = caller.poll_transmit().unwrap();
+    let ListenerAction::Reply(answer) =
+        listener.handle(caller_addr(), &wire(&induction.handshake), now, &mut || {
+            LISTENER_ID
+        })
+    else {
+        panic!("no induction answer");
+    };
+    caller.handle_handshake(listener_addr(), &wire(&answer.handshake), now);
+    wire(&caller.poll_transmit().unwrap().handshake)
+}
+
+#[test]
+fn standalone_listener_refuses_a_grouped_caller_with_group() {
+    let o = connect(
+        &mut new_caller(member(HandshakeConfig::default())),
+        &mut new_listener(HandshakeConfig::default()),
+    );
+    assert_eq!(listener_rejection(&o), RejectReason::Group);
+    assert_eq!(caller_rejection(&o), (RejectReason::Group, true));
+}
+
+#[test]
+fn responder_orders_hsrsp_filter_group_kmrsp_as_libsrt() {
+    let filter = ConfigString::new(b"fec,cols:10").unwrap();
+    let config = HandshakeConfig {
+        packet_filter: Some(filter),
+        ..secure("group passphrase")
+    };
+    let mut caller = new_caller(member(config.clone()));
+    let request = caller_conclusion(&mut caller, &mut new_listener(config.clone()));
+    let kinds: Vec<u16> = request.extensions.iter().map(|e| e.ty()).collect();
+    assert_eq!(kinds, [1, 7, 8, 3], "HSREQ, FILTER, GROUP, KMREQ");
+    let answer = group::answer(0x4000_0077, &member(config.clone()).group.unwrap());
+    let response = negotiate::respond(&config, &request, Some(answer)).unwrap();
+    let kinds: Vec<u16> = response.extensions.iter().map(|e| e.ty()).collect();
+    assert_eq!(kinds, [2, 7, 8, 4], "HSRSP, FILTER, GROUP, KMRSP");
+    assert_eq!(response.negotiated.group, member(config).group);
+}
+
+#[test]
+fn responder_without_a_group_answer_refuses_a_grouped_request() {
+    let config = HandshakeConfig::default();
+    let mut caller = new_caller(member(config.clone()));
+    let request = caller_conclusion(&mut caller, &mut new_listener(config.clone()));
+    assert_eq!(
+        negotiate::respond(&config, &request, None),
+        Err(RejectReason::Group)
+    );
+}
