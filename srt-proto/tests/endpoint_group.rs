@@ -410,23 +410,36 @@ fn member_joining_a_long_running_group_stays_connected() {
 }
 
 #[test]
-fn later_listener_member_sends_in_step_with_the_oldest_member() {
+fn later_listener_member_sends_and_receives_in_step_with_the_oldest_member() {
     let mut w = world(grouping());
     let a = w.connect(1, LISTENER, member_config(group(GROUP_ID, 0)));
     let (first, _) = w.connected(0)[0];
     w.advance(Duration::from_millis(300));
     for text in ["one", "two", "three"] {
         send(&mut w, 0, first, text);
+    }
+    // The caller's group has sent more than the listener's.
+    for text in ["one", "two", "three", "four", "five"] {
         send(&mut w, 1, a, text);
     }
     w.advance(Duration::from_millis(300));
-    w.connect(2, LISTENER, member_config(group(GROUP_ID, 0)));
+    // The caller's second member joins its running group.
+    let sync = GroupSync {
+        initial_seq: w.eps[1].ep.connection(a).unwrap().next_send_seq(),
+        start_time: start(),
+    };
+    let config = HandshakeConfig {
+        group_sync: Some(sync),
+        ..member_config(group(GROUP_ID, 0))
+    };
+    let b = w.connect(2, LISTENER, config);
     let (second, _) = w.connected(0)[1];
     let (c1, c2) = (
         w.eps[0].ep.connection(first).unwrap(),
         w.eps[0].ep.connection(second).unwrap(),
     );
-    assert_ne!(c1.next_send_seq(), c2.params().negotiated.initial_seq);
+    assert_eq!(c2.params().negotiated.initial_seq, sync.initial_seq);
+    assert_eq!(c1.next_send_seq(), sync.initial_seq - 2);
     assert_eq!(c2.next_send_seq(), c1.next_send_seq(), "one sequence space");
     assert_eq!(
         c2.params().start_time,
@@ -436,6 +449,29 @@ fn later_listener_member_sends_in_step_with_the_oldest_member() {
     let base = c1.receive_time_base();
     assert!(base.is_some(), "the oldest member has received data");
     assert_eq!(c2.receive_time_base(), base, "one TSBPD time base");
+    // The same message on both members: the same sequence number, due at
+    // the same instant.
+    send(&mut w, 1, a, "six");
+    send(&mut w, 2, b, "six");
+    w.advance(Duration::from_millis(300));
+    let sixes = w.events(0, |e| match e {
+        Event::Message {
+            conn,
+            data,
+            seq,
+            delivered_at,
+            ..
+        } if data.as_ref() == b"six" => Some((*conn, *seq, *delivered_at)),
+        _ => None,
+    });
+    assert_eq!(sixes.len(), 2);
+    assert_eq!(sixes[0].1, sync.initial_seq);
+    assert_eq!(sixes[1].1, sync.initial_seq);
+    assert_eq!(sixes[0].2, sixes[1].2);
+    assert_eq!(
+        w.eps[0].ep.connection(second).unwrap().receive_time_base(),
+        base
+    );
 }
 
 #[test]
