@@ -586,3 +586,33 @@ fn skip_receive_to_forgets_packets_the_group_already_delivered() {
     });
     assert_eq!(delivered, [(Bytes::from_static(b"kept"), isn + 2)]);
 }
+
+#[test]
+fn new_group_ids_carry_the_group_bit_and_differ() {
+    let mut w = world(grouping());
+    let ids: Vec<u32> = (0..8).map(|_| w.eps[1].ep.new_group_id()).collect();
+    assert!(ids.iter().all(|id| id & (1 << 30) != 0));
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len());
+}
+
+#[test]
+fn backup_members_are_reported_as_backup_with_their_weights() {
+    let mut w = world(grouping());
+    let ext = |weight| srt_proto::packet::ext::GroupExt {
+        group_type: 2,
+        ..group(GROUP_ID, weight)
+    };
+    let main = w.connect(1, LISTENER, member_config(ext(10)));
+    let standby = w.connect(2, LISTENER, member_config(ext(5)));
+    assert_eq!(w.member(1, main).unwrap().group_type, GroupType::Backup);
+    assert_eq!(w.member(2, standby).unwrap().weight, 5);
+    let weights: Vec<(GroupType, u16)> = w
+        .connected(0)
+        .into_iter()
+        .map(|(_, m)| m.map(|m| (m.group_type, m.weight)).unwrap())
+        .collect();
+    assert_eq!(weights, [(GroupType::Backup, 10), (GroupType::Backup, 5)]);
+}
