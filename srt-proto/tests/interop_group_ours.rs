@@ -14,7 +14,9 @@ mod group_peer_support;
 
 use bytes::Bytes;
 use group_peer_support::ours::OurGroup;
-use group_peer_support::{Peer, Relay, assert_all_payloads, free_port, group_peer, payload};
+use group_peer_support::{
+    Peer, Relay, assert_all_payloads, free_port, group_peer, member_changes, payload,
+};
 use srt_proto::crypto::Passphrase;
 use srt_proto::group::{GroupEvent, GroupType};
 use srt_proto::handshake::HandshakeConfig;
@@ -41,9 +43,10 @@ struct Scenario {
     passphrase: Option<&'static str>,
 }
 
+/// Broadcast ignores weights; distinct ones show they travel right.
 const BROADCAST: Scenario = Scenario {
     group_type: GroupType::Broadcast,
-    weights: (1, 1),
+    weights: (2, 1),
     latency: 200,
     heals: false,
     passphrase: None,
@@ -183,8 +186,18 @@ fn our_caller_to_libsrt(s: Scenario) -> Option<Run> {
     // Retransmissions and ACKs while libsrt delivers, then SHUTDOWN.
     ours.run(Duration::from_millis(s.latency * 2 + 500), |_| false);
     ours.close();
-    let libsrt_lines = listener.lines();
-    let delivered = listener.finish(Duration::from_secs(10));
+    let delivered = listener.finish_keeping_lines(Duration::from_secs(10));
+    let libsrt_lines = delivered.1;
+    let delivered = delivered.0;
+    // libsrt's listener reports each member with the weight we sent in
+    // its GROUP extension.
+    let mut weights: Vec<u16> = member_changes(&libsrt_lines).iter().map(|m| m.2).collect();
+    weights.sort_unstable();
+    weights.dedup();
+    let mut sent = vec![s.weights.0, s.weights.1];
+    sent.sort_unstable();
+    sent.dedup();
+    assert_eq!(weights, sent, "libsrt: {libsrt_lines:#?}");
     Some(Run {
         delivered,
         at_cut,
@@ -221,6 +234,16 @@ fn libsrt_caller_to_ours(s: Scenario) -> Option<Run> {
         caller.lines(),
         ours.describe()
     );
+
+    // Our listener's group holds both members with libsrt's weights.
+    let mut weights: Vec<u16> = ours
+        .group()
+        .map(|g| g.members().map(|m| m.weight).collect())
+        .unwrap_or_default();
+    weights.sort_unstable();
+    let mut sent = vec![s.weights.0, s.weights.1];
+    sent.sort_unstable();
+    assert_eq!(weights, sent, "{}", ours.describe());
 
     // The feeder thread cuts (and heals) at its message count.
     let marks = Arc::new(Mutex::new((Carried::default(), Carried::default())));
@@ -269,7 +292,9 @@ fn libsrt_caller_to_ours(s: Scenario) -> Option<Run> {
 
 /// Everything delivered once, in order, byte for byte.
 fn assert_delivered_all(run: &Run) {
-    if run.delivered.len() != MESSAGES {
+    // GROUP_INTEROP_VERBOSE=1 shows every run (with GROUP_PEER_LOGLEVEL
+    // for libsrt's own log).
+    if run.delivered.len() != MESSAGES || std::env::var_os("GROUP_INTEROP_VERBOSE").is_some() {
         eprintln!("{}", run.report());
     }
     assert_all_payloads(&run.delivered, MESSAGES);

@@ -205,7 +205,9 @@ impl Peer {
         // (syslog levels; debug lines need a libsrt built with
         // ENABLE_HEAVY_LOGGING).
         if let Ok(level) = std::env::var("GROUP_PEER_LOGLEVEL") {
-            args.splice(2..2, ["--loglevel".to_owned(), level]);
+            // After the mode words: "caller MODE" or "listener".
+            let at = if args[0] == "caller" { 2 } else { 1 };
+            args.splice(at..at, ["--loglevel".to_owned(), level]);
         }
         let mut child = Command::new(exe)
             .args(&args)
@@ -350,7 +352,12 @@ impl Peer {
 
     /// Waits for the process to exit (at most `timeout`) and returns the
     /// messages it wrote to stdout, panicking if it failed or hung.
-    pub fn finish(mut self, timeout: Duration) -> Vec<Vec<u8>> {
+    pub fn finish(self, timeout: Duration) -> Vec<Vec<u8>> {
+        self.finish_keeping_lines(timeout).0
+    }
+
+    /// [`Peer::finish`], also returning all its status lines.
+    pub fn finish_keeping_lines(mut self, timeout: Duration) -> (Vec<Vec<u8>>, Vec<String>) {
         self.stdin = None;
         let end = Instant::now() + timeout;
         let status = loop {
@@ -368,24 +375,33 @@ impl Peer {
             self.name,
             self.lines()
         );
-        self.messages.take().unwrap().join().unwrap()
+        let messages = self.messages.take().unwrap().join().unwrap();
+        // The stderr reader ends with the process.
+        std::thread::sleep(Duration::from_millis(20));
+        (messages, self.lines())
     }
 
-    /// The member state changes printed so far: (socket id, state, weight).
+    /// The member state changes printed so far.
     pub fn member_changes(&self) -> Vec<(i64, String, u16)> {
-        self.lines()
-            .iter()
-            .filter_map(|l| {
-                let f: Vec<&str> = l.split_whitespace().collect();
-                match f.as_slice() {
-                    ["member", id, "state", state, "sock", _, "weight", w, ..] => {
-                        Some((id.parse().ok()?, state.to_string(), w.parse().ok()?))
-                    }
-                    _ => None,
-                }
-            })
-            .collect()
+        member_changes(&self.lines())
     }
+}
+
+/// The member state changes among a peer's status lines: (socket id,
+/// state, weight).
+pub fn member_changes(lines: &[String]) -> Vec<(i64, String, u16)> {
+    lines
+        .iter()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            match f.as_slice() {
+                ["member", id, "state", state, "sock", _, "weight", w, ..] => {
+                    Some((id.parse().ok()?, state.to_string(), w.parse().ok()?))
+                }
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 impl Drop for Peer {
