@@ -436,3 +436,96 @@ fn libsrt_encrypted_broadcast_caller_delivers_everything_to_our_listener_when_on
     assert_broadcast_on_both_paths(&run);
     assert_all_encrypted(&run);
 }
+
+/// Path b joins our running broadcast group at this message...
+const JOIN_AT: usize = 100;
+/// ...and path a is cut at this one.
+const LATE_CUT_AT: usize = 250;
+
+#[test]
+fn a_member_joining_our_running_broadcast_group_carries_the_stream_into_libsrt() {
+    let Some(exe) = group_peer() else { return };
+    let s = BROADCAST;
+    let port = free_port();
+    let options = s.libsrt_options();
+    let options: Vec<&str> = options.iter().map(String::as_str).collect();
+    let listener = Peer::listener(&exe, port, &options);
+    let a = Relay::start(loopback(port));
+    let b = Relay::start(loopback(port));
+    let mut ours = OurGroup::caller(s.group_type, &[(a.addr(), 1)], &s.handshake(), 11);
+    ours.run(Duration::from_secs(5), |g| g.connected_members() == 1);
+    assert_eq!(ours.connected_members(), 1, "{}", ours.describe());
+
+    for i in 0..MESSAGES {
+        if i == JOIN_AT {
+            // The newcomer's handshake carries the group's next sequence
+            // number as its ISN and the group's start as its time zero.
+            ours.connect_member(b.addr(), 1);
+        }
+        if i == LATE_CUT_AT {
+            assert_eq!(ours.connected_members(), 2, "{}", ours.describe());
+            a.cut();
+        }
+        if let Err(e) = ours.send(Bytes::from(payload(i))) {
+            panic!("send {i}: {e}\n{}", ours.describe());
+        }
+        ours.run(PACE, |_| false);
+    }
+    ours.run(Duration::from_millis(s.latency * 2 + 500), |_| false);
+    ours.close();
+    let (delivered, lines) = listener.finish_keeping_lines(Duration::from_secs(10));
+    if delivered.len() != MESSAGES {
+        eprintln!("{}\nlibsrt: {lines:#?}", ours.describe());
+    }
+    assert_all_payloads(&delivered, MESSAGES);
+    // b carried the stream from shortly after it joined.
+    let joined = (MESSAGES - JOIN_AT) as u64;
+    assert!(
+        b.data_up() >= joined - 20,
+        "b carried {} data packets: {}",
+        b.data_up(),
+        ours.describe()
+    );
+}
+
+#[test]
+fn a_member_joining_libsrt_running_broadcast_group_carries_the_stream_into_our_listener() {
+    let Some(exe) = group_peer() else { return };
+    let s = BROADCAST;
+    let mut ours = OurGroup::listener(s.handshake(), 13);
+    let target = ours.local_addr();
+    let a = Arc::new(Relay::start(target));
+    let b = Relay::start(target);
+    let mut options = s.libsrt_options();
+    options.extend(["--join-at".to_owned(), JOIN_AT.to_string()]);
+    let options: Vec<&str> = options.iter().map(String::as_str).collect();
+    // b is held back until message JOIN_AT.
+    let mut caller =
+        Peer::start_caller(&exe, s.mode(), &[(a.addr(), 1), (b.addr(), 1)], 1, &options);
+    ours.run(Duration::from_secs(8), |_| caller.is_ready());
+    assert!(caller.is_ready(), "libsrt: {:#?}", caller.lines());
+
+    let ra = a.clone();
+    let cut: Box<dyn FnOnce() + Send> = Box::new(move || ra.cut());
+    let feeder = caller.stream_in_background(MESSAGES, PACE, vec![(LATE_CUT_AT, cut)]);
+    ours.run(Duration::from_secs(20), |g| {
+        g.received.len() >= MESSAGES && g.closed >= 1
+    });
+    ours.run(Duration::from_millis(200), |_| false);
+    feeder.join().unwrap();
+    let lines = caller.lines();
+    caller.finish(Duration::from_secs(10));
+    let delivered: Vec<Vec<u8>> = ours.received.iter().map(|m| m.to_vec()).collect();
+    if delivered.len() != MESSAGES {
+        eprintln!("{}\nlibsrt: {lines:#?}", ours.describe());
+    }
+    assert!(lines.iter().any(|l| l.starts_with("joined")), "{lines:#?}");
+    assert_all_payloads(&delivered, MESSAGES);
+    let joined = (MESSAGES - JOIN_AT) as u64;
+    assert!(
+        b.data_up() >= joined - 20,
+        "b carried {} data packets: {}",
+        b.data_up(),
+        ours.describe()
+    );
+}

@@ -52,6 +52,9 @@ pub struct OurGroup {
     latency: Duration,
     /// A caller: one node per member, created with it.
     caller: bool,
+    /// A caller's handshake for new members, and its endpoints' seed.
+    handshake: Option<HandshakeConfig>,
+    seed: u8,
     t0: std::time::Instant,
     events: VecDeque<(usize, Event)>,
     /// Everything the endpoints reported, for diagnostics.
@@ -92,6 +95,8 @@ impl OurGroup {
             group: None,
             latency,
             caller: false,
+            handshake: None,
+            seed: 0,
             t0: std::time::Instant::now(),
             events: VecDeque::new(),
             endpoint_log: Vec::new(),
@@ -115,42 +120,58 @@ impl OurGroup {
         let latency = handshake.receive_latency;
         let mut me = Self::empty(latency);
         me.caller = true;
+        me.seed = seed;
+        me.handshake = Some(handshake.clone());
         let now = me.now();
         let group_id = 0x4000_0000 | (u32::from(seed) << 16) | 0x1234;
         let config = GroupConfig::new(group_type, SeqNumber::new(0x0123_4567 + u32::from(seed)))
             .latency(latency);
-        let mut group = Group::new(config, group_id, now);
-        for (i, &(remote, weight)) in targets.iter().enumerate() {
-            let id = group.add_member(weight, now).unwrap();
-            let mut config = handshake.clone();
-            config.group = Some(GroupExt {
-                group_id,
-                group_type: group_type.to_u8(),
-                flags: 0,
-                weight,
-            });
-            config.group_sync = Some(group.sync());
-            me.nodes.push(Node {
-                socket: bind(),
-                ep: Endpoint::new(EndpointConfig::default(), [seed.wrapping_add(i as u8); 32]),
-            });
-            me.members.push(Member {
-                node: i,
-                conn: None,
-                id,
-                open: true,
-            });
-            me.feed(
-                i,
-                Input::Connect {
-                    remote,
-                    config: Box::new(config),
-                },
-            );
+        me.group = Some(Group::new(config, group_id, now));
+        for &(remote, weight) in targets {
+            me.connect_member(remote, weight);
         }
-        me.group = Some(group);
-        me.pump();
         me
+    }
+
+    /// Caller: one more member, on a socket of its own, connecting to
+    /// `remote` with `weight`; it joins the group's sequence space and
+    /// time base through its handshake (`Group::sync`), also mid-stream.
+    pub fn connect_member(&mut self, remote: SocketAddr, weight: u16) {
+        let now = self.now();
+        let (Some(group), Some(handshake)) = (self.group.as_mut(), self.handshake.as_ref()) else {
+            panic!("only a caller connects members");
+        };
+        let id = group.add_member(weight, now).unwrap();
+        let mut config = handshake.clone();
+        config.group = Some(GroupExt {
+            group_id: group.local_group_id(),
+            group_type: group.group_type().to_u8(),
+            flags: 0,
+            weight,
+        });
+        config.group_sync = Some(group.sync());
+        let node = self.nodes.len();
+        self.nodes.push(Node {
+            socket: bind(),
+            ep: Endpoint::new(
+                EndpointConfig::default(),
+                [self.seed.wrapping_add(node as u8); 32],
+            ),
+        });
+        self.members.push(Member {
+            node,
+            conn: None,
+            id,
+            open: true,
+        });
+        self.feed(
+            node,
+            Input::Connect {
+                remote,
+                config: Box::new(config),
+            },
+        );
+        self.pump();
     }
 
     /// A listener that accepts grouped callers (`group_connect`) with
@@ -253,7 +274,19 @@ impl OurGroup {
                     self.members[i].conn = Some(conn);
                     i
                 } else {
-                    // Listener: a new member of the mirror group.
+                    // Listener: a new member of the mirror group (this
+                    // loop holds one group: a member of another is
+                    // refused).
+                    if self
+                        .group
+                        .as_ref()
+                        .is_some_and(|g| g.local_group_id() != info.local_group_id)
+                    {
+                        self.endpoint_log
+                            .push(format!("member of another group: {info:?}"));
+                        self.feed(node, Input::Close { conn });
+                        return;
+                    }
                     let group = self.group.get_or_insert_with(|| {
                         let config = GroupConfig::new(info.group_type, SeqNumber::new(0))
                             .latency(self.latency);

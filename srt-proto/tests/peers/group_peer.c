@@ -19,7 +19,9 @@
  * or have a fixed size with --size N (stdin only; stdout is always framed).
  *
  * Options: --latency MS, --passphrase P, --pbkeylen 16|24|32, --members N,
- * --linger-ms MS, --idle-ms MS, --size N, --stabletimeo MS, --loglevel N.
+ * --linger-ms MS, --idle-ms MS, --size N, --stabletimeo MS, --loglevel N,
+ * --join-at N (caller: the last address joins the running group only
+ * before message N; --members counts the others).
  *
  * Status lines on stderr, one event per line, for the test to parse:
  *   listening PORT | connected GROUP | accepted GROUP
@@ -50,6 +52,7 @@ struct options {
     int size;
     int stabletimeo_ms;
     int loglevel;
+    int join_at;
 };
 
 struct member_view {
@@ -248,7 +251,12 @@ static int run_caller(SRT_GROUP_TYPE type, const struct options *o, int naddr, c
         targets[i].weight = (uint16_t)weight;
         targets[i].token = i;
     }
-    if (srt_connect_group(group, targets, naddr) == SRT_ERROR)
+    int late = o->join_at > 0 ? 1 : 0;
+    if (late && naddr < 2) {
+        fprintf(stderr, "error --join-at needs a second address\n");
+        return 2;
+    }
+    if (srt_connect_group(group, targets, naddr - late) == SRT_ERROR)
         fail("srt_connect_group");
     fprintf(stderr, "connected %d\n", (int)group);
     fflush(stderr);
@@ -273,6 +281,14 @@ static int run_caller(SRT_GROUP_TYPE type, const struct options *o, int naddr, c
         int len = read_message(o, buf);
         if (len == 0)
             break;
+        if (late && sent == o->join_at) {
+            /* A member joining the running group: libsrt gives it the
+             * group's next sequence number and start time. */
+            if (srt_connect_group(group, &targets[naddr - 1], 1) == SRT_ERROR)
+                fail("srt_connect_group (joining)");
+            fprintf(stderr, "joined %s\n", addrs[naddr - 1]);
+            fflush(stderr);
+        }
         if (len < 0) {
             fprintf(stderr, "error bad input framing\n");
             return 2;
@@ -381,7 +397,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-    struct options o = {120, NULL, 16, 1, 1000, 10000, 0, 0, -1};
+    struct options o = {120, NULL, 16, 1, 1000, 10000, 0, 0, -1, 0};
     if (argc < 2)
         usage();
     const char *mode = argv[1];
@@ -413,6 +429,7 @@ int main(int argc, char **argv)
         else if (strcmp(name, "size") == 0) o.size = atoi(value);
         else if (strcmp(name, "stabletimeo") == 0) o.stabletimeo_ms = atoi(value);
         else if (strcmp(name, "loglevel") == 0) o.loglevel = atoi(value);
+        else if (strcmp(name, "join-at") == 0) o.join_at = atoi(value);
         else usage();
     }
     if (o.size < 0 || o.size > MAX_MESSAGE)
