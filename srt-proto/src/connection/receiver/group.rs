@@ -11,6 +11,12 @@ impl Receiver {
     /// their losses are forgotten (no more NAKs for them), and the ACK
     /// point moves past them. Nothing happens if the receiver is already
     /// past `seq`.
+    ///
+    /// The move itself is not acknowledged (libsrt's `setInitialRcvSeq`
+    /// for an idle member: the new point counts as ACKACKed): the peer's
+    /// sender may not have sent that far on this connection (a standby),
+    /// and libsrt breaks a connection whose ACK passes what it sent. The
+    /// next ACK goes out when data beyond it arrives.
     pub(crate) fn skip_to(&mut self, seq: SeqNumber, now: Instant) {
         let target = seq.next();
         if !target.is_after(self.buf.start()) {
@@ -20,6 +26,12 @@ impl Receiver {
         // The delivery walk cleans the loss lists and the expected
         // sequence up to the new start, then delivers what is due.
         self.deliver(now);
+        if target.is_after(self.last_ackacked) {
+            self.last_ackacked = target;
+        }
+        if target.is_after(self.last_ack_seq) {
+            self.last_ack_seq = target;
+        }
     }
 }
 
@@ -156,6 +168,35 @@ mod tests {
         // One from before the skip is belated.
         r.on_data(data(400), ms(2));
         assert_eq!(r.counters.receive_belated.packets, 1);
+    }
+
+    fn acks(r: &mut Receiver) -> Vec<SeqNumber> {
+        core::iter::from_fn(|| r.poll_control())
+            .filter_map(|c| match c {
+                ControlBody::Ack(a) => Some(a.ack_seq),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_skip_alone_is_never_acknowledged() {
+        let mut r = receiver();
+        r.skip_to(s(500), ms(1));
+        for t in (10..200).step_by(10) {
+            r.handle_timeout(ms(t));
+        }
+        assert!(acks(&mut r).is_empty());
+        assert_eq!(r.next_timeout(), None);
+    }
+
+    #[test]
+    fn data_after_a_skip_is_acknowledged_from_the_new_point() {
+        let mut r = receiver();
+        r.skip_to(s(500), ms(1));
+        r.on_data(data(501), ms(2));
+        r.handle_timeout(ms(20));
+        assert_eq!(acks(&mut r), [s(502)]);
     }
 
     #[test]
