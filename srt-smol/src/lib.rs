@@ -45,7 +45,11 @@
 //! handler returns; its framework is srt-tokio's runtime-neutral file too,
 //! only the spawn of a task per connection and the sleep are smol's.
 //!
-//! Not built yet: socket groups and batched datagram I/O.
+//! [`SrtGroup`] bonds several connections into one stream (libsrt 1.5's
+//! socket groups, broadcast or main/backup): a caller connects it with
+//! [`SrtSocketBuilder::call_group`], a listener built with
+//! [`SrtSocketBuilder::group_connect`] hands groups out from
+//! [`SrtListener::accept`]; see [`group`].
 #![forbid(unsafe_code)]
 
 pub use srt_proto as proto;
@@ -59,6 +63,9 @@ mod driver;
 mod engine;
 #[path = "../../srt-tokio/src/error.rs"]
 mod error;
+#[path = "../../srt-tokio/src/group.rs"]
+pub mod group;
+mod group_runtime;
 mod io;
 pub mod server;
 #[path = "../../srt-tokio/src/shared.rs"]
@@ -68,5 +75,9 @@ mod socket;
 
 pub use builder::{SrtSocketBuilder, TransType};
 pub use error::SrtError;
+pub use group::{
+    Accepted, BackupState, GroupMember, GroupMemberStatus, GroupStats, GroupType, MemberId,
+    MemberState, SrtGroup,
+};
 pub use server::{Handler, Role, Session, SrtServer};
 pub use socket::{SrtListener, SrtSocket};

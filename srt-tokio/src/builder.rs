@@ -41,6 +41,8 @@ pub struct SrtSocketBuilder {
     backlog: usize,
     max_connections: usize,
     queue: usize,
+    group_connect: bool,
+    group_stability_timeout: Option<Duration>,
 }
 
 impl fmt::Debug for SrtSocketBuilder {
@@ -68,6 +70,8 @@ impl Default for SrtSocketBuilder {
             backlog: 64,
             max_connections: 1024,
             queue: 1024,
+            group_connect: false,
+            group_stability_timeout: None,
         }
     }
 }
@@ -269,6 +273,44 @@ impl SrtSocketBuilder {
         self
     }
 
+    /// `SRTO_GROUPCONNECT` (default false): the listener accepts grouped
+    /// callers (socket groups), handing each peer group out as one
+    /// [`SrtGroup`](crate::SrtGroup) from
+    /// [`SrtListener::accept`](crate::SrtListener::accept). Without it a
+    /// grouped caller is refused (libsrt's GROUP rejection).
+    pub fn group_connect(mut self, on: bool) -> Self {
+        self.group_connect = on;
+        self
+    }
+
+    /// `SRTO_GROUPMINSTABLETIMEO`: the least silence that makes an active
+    /// backup member unstable (default 60 ms, libsrt's).
+    pub fn group_stability_timeout(mut self, timeout: Duration) -> Self {
+        self.group_stability_timeout = Some(timeout);
+        self
+    }
+
+    /// Connects a socket group of `group_type` to each of `members` (a
+    /// path with a weight, an optional local address and token) with
+    /// these options, and returns once one member is connected; the others
+    /// join as they connect (libsrt's `srt_connect_group`). Fails with the
+    /// last member's error if none connects. See [`crate::group`].
+    pub async fn call_group(
+        self,
+        group_type: crate::GroupType,
+        members: impl IntoIterator<Item = crate::GroupMember>,
+    ) -> Result<crate::SrtGroup, SrtError> {
+        let config = self.handshake_config()?;
+        let group = crate::SrtGroup::caller(
+            group_type,
+            config,
+            self.endpoint_config(),
+            self.queue,
+            self.group_stability_timeout,
+        )?;
+        crate::group::call(group, members.into_iter().collect()).await
+    }
+
     /// The handshake configuration these options make.
     pub fn handshake_config(&self) -> Result<HandshakeConfig, SrtError> {
         let mut config = self.handshake.clone();
@@ -331,7 +373,9 @@ impl SrtSocketBuilder {
 
     /// Listens on `local`.
     pub async fn listen(mut self, local: SocketAddr) -> Result<SrtListener, SrtError> {
-        let mut listen = ListenConfig::new(self.handshake_config()?).with_backlog(self.backlog);
+        let mut listen = ListenConfig::new(self.handshake_config()?)
+            .with_backlog(self.backlog)
+            .with_group_connect(self.group_connect);
         if let Some(access) = self.access.take() {
             listen = listen.with_access(access);
         }

@@ -7,7 +7,9 @@
 
 use crate::clock::Clock;
 use crate::error::SrtError;
-use crate::shared::{Command, ConnParts, Control, Delivery, DriverHandle, Shared};
+use crate::shared::{
+    Command, ConnParts, Control, Delivery, DriverHandle, Incoming, MemberCtl, Shared,
+};
 use bytes::Bytes;
 use futures_channel::{mpsc, oneshot};
 use futures_core::Stream;
@@ -18,6 +20,10 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+
+/// Group members on this endpoint: their events go to their group's task.
+#[path = "group/engine_members.rs"]
+mod members;
 
 /// The most bytes one `AsyncWrite` write queues as one message (live
 /// mode: at most one packet's payload).
@@ -40,6 +46,8 @@ pub(crate) enum Wake {
     Timer,
     Command(Option<Command>),
     Control(Option<Control>),
+    /// A group's task wants something of one of its members here.
+    Member(MemberCtl),
 }
 
 /// A connection the application holds.
@@ -67,7 +75,9 @@ pub(crate) struct Engine {
     connecting: HashMap<ConnectionId, ConnectReply>,
     /// Connections with parked messages.
     blocked: Vec<ConnectionId>,
-    listener: Option<mpsc::Sender<Result<ConnParts, SrtError>>>,
+    listener: Option<mpsc::Sender<Result<Incoming, SrtError>>>,
+    /// Socket group members on this endpoint.
+    members: members::Members,
     out: Vec<Output>,
     /// Whose turn it is in [`Engine::poll_channels`].
     control_first: bool,
@@ -83,9 +93,10 @@ impl Engine {
     ) -> Result<(Self, DriverHandle), SrtError> {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).map_err(|_| SrtError::Random)?;
-        let clock = Clock::start();
+        let clock = crate::group::process_clock();
         let (data_tx, data_rx) = mpsc::channel(COMMAND_QUEUE);
         let (ctl_tx, ctl_rx) = mpsc::unbounded();
+        let (members, member_tx) = members::Members::new(local);
         let engine = Self {
             endpoint: Endpoint::new(config, seed),
             clock,
@@ -96,12 +107,14 @@ impl Engine {
             connecting: HashMap::new(),
             blocked: Vec::new(),
             listener: None,
+            members,
             out: Vec::new(),
             control_first: false,
         };
         let handle = DriverHandle {
             data: data_tx,
             ctl: ctl_tx,
+            member: member_tx,
             local,
             clock,
         };
@@ -131,6 +144,9 @@ impl Engine {
         {
             return Poll::Ready(Wake::Control(c));
         }
+        if let Poll::Ready(Some(c)) = self.members.poll_ctl(cx) {
+            return Poll::Ready(Wake::Member(c));
+        }
         Poll::Pending
     }
 
@@ -155,12 +171,14 @@ impl Engine {
             Wake::Command(None) => self.data_rx = None,
             Wake::Control(Some(control)) => self.control(control),
             Wake::Control(None) => self.ctl_rx = None,
+            Wake::Member(ctl) => self.member_ctl(ctl),
         }
     }
 
     /// Hands the endpoint's events to their owners and moves the datagrams
     /// it wants sent, in order, into `transmits`.
     pub(crate) fn drain(&mut self, transmits: &mut Vec<(SocketAddr, Bytes)>) {
+        self.observe_members();
         // Events may queue more outputs (closing a connection nobody holds).
         while !self.out.is_empty() {
             let mut out = std::mem::take(&mut self.out);
@@ -332,6 +350,9 @@ impl Engine {
     }
 
     fn event(&mut self, event: Event) {
+        let Some(event) = self.member_event(event) else {
+            return;
+        };
         match event {
             Event::Connected {
                 conn, peer, params, ..
@@ -354,7 +375,7 @@ impl Engine {
                 let delivered = if let Some(reply) = self.connecting.remove(&conn) {
                     reply.send(Ok(parts)).is_ok()
                 } else if let Some(listener) = &mut self.listener {
-                    listener.try_send(Ok(parts)).is_ok()
+                    listener.try_send(Ok(Incoming::Socket(parts))).is_ok()
                 } else {
                     false
                 };

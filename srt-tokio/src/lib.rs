@@ -45,7 +45,11 @@
 //! its stream id asks for (publish or subscribe) and closes it when the
 //! handler returns.
 //!
-//! Not built yet: socket groups and batched datagram I/O.
+//! [`SrtGroup`] bonds several connections into one stream (libsrt 1.5's
+//! socket groups, broadcast or main/backup): a caller connects it with
+//! [`SrtSocketBuilder::call_group`], a listener built with
+//! [`SrtSocketBuilder::group_connect`] hands groups out from
+//! [`SrtListener::accept`]; see [`group`].
 #![forbid(unsafe_code)]
 
 pub use srt_proto as proto;
@@ -55,6 +59,9 @@ mod clock;
 mod driver;
 mod engine;
 mod error;
+pub mod group;
+#[path = "group/runtime.rs"]
+mod group_runtime;
 mod io;
 pub mod relay;
 pub mod server;
@@ -64,5 +71,9 @@ pub mod uri;
 
 pub use builder::{SrtSocketBuilder, TransType};
 pub use error::SrtError;
+pub use group::{
+    Accepted, BackupState, GroupMember, GroupMemberStatus, GroupStats, GroupType, MemberId,
+    MemberState, SrtGroup,
+};
 pub use server::{Handler, Role, Session, SrtServer};
 pub use socket::{SrtListener, SrtSocket};

@@ -6,7 +6,10 @@ use crate::error::SrtError;
 use bytes::Bytes;
 use futures_channel::{mpsc, oneshot};
 use srt_proto::connection::{CloseReason, SendError, SendOptions};
+use srt_proto::endpoint::MemberCommand;
+use srt_proto::group::MemberObservation;
 use srt_proto::handshake::{HandshakeConfig, Negotiated};
+use srt_proto::seq::SeqNumber;
 use srt_proto::time::Instant as ProtoInstant;
 use srt_proto::{ConnectionId, Endpoint, ListenConfig};
 use std::net::SocketAddr;
@@ -41,7 +44,7 @@ pub(crate) enum Control {
     },
     Listen {
         config: Box<ListenConfig>,
-        incoming: mpsc::Sender<Result<ConnParts, SrtError>>,
+        incoming: mpsc::Sender<Result<Incoming, SrtError>>,
         reply: oneshot::Sender<()>,
     },
     StopListening,
@@ -51,6 +54,86 @@ pub(crate) enum Control {
     },
     /// Runs on the task with the endpoint and the current time.
     Exec(Job),
+}
+
+/// What a listener hands out: a connection, or the first member of a
+/// socket group (the group's task already runs).
+pub(crate) enum Incoming {
+    Socket(ConnParts),
+    Group(crate::group::GroupParts),
+}
+
+/// What a group's task asks of a member's endpoint task. Its own channel,
+/// apart from the application's: it does not keep the task alive.
+pub(crate) enum MemberCtl {
+    /// Connect a caller member; the outcome is reported on `link`.
+    Connect {
+        remote: SocketAddr,
+        config: Box<HandshakeConfig>,
+        link: MemberLink,
+    },
+    Send {
+        conn: ConnectionId,
+        data: Bytes,
+        options: SendOptions,
+    },
+    Command {
+        conn: ConnectionId,
+        command: MemberCommand,
+    },
+    /// Close gracefully (`linger` applies).
+    Close { conn: ConnectionId },
+}
+
+/// A member connection's way to its group's task: the group's report
+/// channel and the member's key in it.
+#[derive(Clone)]
+pub(crate) struct MemberLink {
+    pub(crate) tx: mpsc::UnboundedSender<MemberReport>,
+    pub(crate) key: u64,
+}
+
+impl MemberLink {
+    pub(crate) fn report(&self, report: MemberEvent) -> bool {
+        self.tx
+            .unbounded_send(MemberReport {
+                key: self.key,
+                event: report,
+            })
+            .is_ok()
+    }
+}
+
+/// What an endpoint task tells a group's task about one member.
+pub(crate) struct MemberReport {
+    pub(crate) key: u64,
+    pub(crate) event: MemberEvent,
+}
+
+pub(crate) enum MemberEvent {
+    /// The member's connection is established.
+    Connected {
+        conn: ConnectionId,
+        peer: SocketAddr,
+        local: SocketAddr,
+        /// The weight the caller gave it (a listener's member).
+        weight: u16,
+        obs: MemberObservation,
+        /// The way to its endpoint task.
+        ctl: mpsc::UnboundedSender<MemberCtl>,
+    },
+    /// The connect failed.
+    Failed(SrtError),
+    /// A fresh snapshot of its connection.
+    Observed(MemberObservation),
+    Message {
+        seq: SeqNumber,
+        data: Bytes,
+        src_time: ProtoInstant,
+    },
+    /// A send or a command was refused.
+    SendFailed,
+    Closed(CloseReason),
 }
 
 /// A received message.
@@ -156,6 +239,8 @@ impl Shared {
 pub(crate) struct DriverHandle {
     pub(crate) data: mpsc::Sender<Command>,
     pub(crate) ctl: mpsc::UnboundedSender<Control>,
+    /// Group members' commands (see [`MemberCtl`]).
+    pub(crate) member: mpsc::UnboundedSender<MemberCtl>,
     pub(crate) local: SocketAddr,
     pub(crate) clock: Clock,
 }
@@ -209,6 +294,6 @@ impl DriverHandle {
             reply,
         })?;
         done.await.map_err(|_| SrtError::TaskGone)?;
-        Ok(crate::SrtListener::new(self, rx))
+        Ok(crate::SrtListener::new(self, rx, queue))
     }
 }

@@ -2,7 +2,8 @@
 //! connections); runtime-neutral.
 
 use crate::error::SrtError;
-use crate::shared::{Command, ConnParts, Control, Delivery, DriverHandle, Shared};
+use crate::group::{Accepted, SrtGroup};
+use crate::shared::{Command, ConnParts, Control, Delivery, DriverHandle, Incoming, Shared};
 use bytes::Bytes;
 use futures_channel::{mpsc, oneshot};
 use futures_core::Stream;
@@ -11,6 +12,7 @@ use srt_proto::access::AccessPolicy;
 use srt_proto::connection::{CloseReason, SendOptions, Stats};
 use srt_proto::handshake::Negotiated;
 use srt_proto::{ConnectionId, Endpoint};
+use std::collections::VecDeque;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
@@ -305,9 +307,18 @@ impl Sink<(Instant, Bytes)> for SrtSocket {
 /// A [`Stream`] of accepted [`SrtSocket`]s; a caller the listener refused
 /// (by its access policy, a wrong passphrase, …) comes out as
 /// `Err(SrtError::IncomingRejected { .. })` and the listener goes on.
+///
+/// With [`group_connect`](crate::SrtSocketBuilder::group_connect) on,
+/// grouped callers arrive as [`SrtGroup`]s: use [`accept`](Self::accept),
+/// which returns sockets and groups alike ([`Accepted`]). The `Stream`
+/// yields sockets only; a group it meets waits for the next `accept`
+/// (at most the accept queue's size of them: beyond, it is closed).
 pub struct SrtListener {
     handle: DriverHandle,
-    rx: mpsc::Receiver<Result<ConnParts, SrtError>>,
+    rx: mpsc::Receiver<Result<Incoming, SrtError>>,
+    /// Groups met by the `Stream`, for `accept`.
+    groups: VecDeque<SrtGroup>,
+    max_groups: usize,
 }
 
 impl fmt::Debug for SrtListener {
@@ -321,9 +332,33 @@ impl fmt::Debug for SrtListener {
 impl SrtListener {
     pub(crate) fn new(
         handle: DriverHandle,
-        rx: mpsc::Receiver<Result<ConnParts, SrtError>>,
+        rx: mpsc::Receiver<Result<Incoming, SrtError>>,
+        queue: usize,
     ) -> Self {
-        Self { handle, rx }
+        Self {
+            handle,
+            rx,
+            groups: VecDeque::new(),
+            max_groups: queue,
+        }
+    }
+
+    /// The next caller: an ungrouped connection, or a socket group whose
+    /// first member connected (a refused caller is an `Err`, and the
+    /// listener goes on); `None` once the listener's task ended.
+    pub async fn accept(&mut self) -> Option<Result<Accepted, SrtError>> {
+        if let Some(group) = self.groups.pop_front() {
+            return Some(Ok(Accepted::Group(group)));
+        }
+        let next = std::future::poll_fn(|cx| Pin::new(&mut self.rx).poll_next(cx)).await?;
+        Some(next.map(|incoming| self.make(incoming)))
+    }
+
+    fn make(&self, incoming: Incoming) -> Accepted {
+        match incoming {
+            Incoming::Socket(parts) => Accepted::Socket(SrtSocket::new(self.handle.clone(), parts)),
+            Incoming::Group(parts) => Accepted::Group(SrtGroup::from_parts(parts)),
+        }
     }
 
     /// The address it listens on.
@@ -357,14 +392,20 @@ impl Stream for SrtListener {
     type Item = Result<SrtSocket, SrtError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        match Pin::new(&mut self.rx).poll_next(cx) {
-            Poll::Ready(Some(Ok(parts))) => {
-                let socket = SrtSocket::new(self.handle.clone(), parts);
-                Poll::Ready(Some(Ok(socket)))
+        loop {
+            match Pin::new(&mut self.rx).poll_next(cx) {
+                Poll::Ready(Some(Ok(incoming))) => match self.make(incoming) {
+                    Accepted::Socket(socket) => return Poll::Ready(Some(Ok(socket))),
+                    Accepted::Group(group) => {
+                        if self.groups.len() < self.max_groups {
+                            self.groups.push_back(group);
+                        }
+                    }
+                },
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
             }
-            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
-            Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
         }
     }
 }

@@ -1,0 +1,345 @@
+//! SrtGroup over loopback, the same cases for both adapters (compiled by
+//! srt-tokio's and srt-smol's `tests/group.rs` against their own `rt` and
+//! `adapter` modules): broadcast over two paths with one cut mid-stream,
+//! backup failover, member listing, members added and removed while
+//! running, and the listener's accept of sockets and groups.
+
+#[path = "common.rs"]
+mod common;
+
+use crate::adapter::{
+    Accepted, BackupState, GroupMember, GroupType, MemberState, SrtGroup, SrtListener, SrtSocket,
+};
+use crate::rt;
+use common::{any_port, message, within};
+use futures_util::{SinkExt, StreamExt};
+use srt_proto::packet::reject::RejectReason;
+use srt_tokio::relay::{Relay, RelayHandle};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// A relay in front of `upstream` that passes everything, until cut.
+async fn path(upstream: SocketAddr) -> RelayHandle {
+    rt::on_tokio(async move {
+        Relay::builder()
+            .listen(any_port())
+            .upstream(upstream)
+            .spawn()
+            .await
+            .unwrap()
+    })
+    .await
+}
+
+/// The path goes dead both ways (for an hour).
+fn cut(relay: &RelayHandle) {
+    let now = relay.now();
+    let until = now + Duration::from_secs(3600);
+    relay.set_forward(relay.forward_config().partition(now, until));
+    relay.set_backward(relay.backward_config().partition(now, until));
+}
+
+async fn group_listener(latency: Duration) -> SrtListener {
+    SrtSocket::builder()
+        .latency(latency)
+        .group_connect(true)
+        .listen(any_port())
+        .await
+        .unwrap()
+}
+
+/// The next group the listener hands out.
+async fn accept_group(listener: &mut SrtListener) -> SrtGroup {
+    match within("accept", listener.accept()).await {
+        Some(Ok(Accepted::Group(g))) => g,
+        Some(Ok(Accepted::Socket(s))) => panic!("a socket, not a group: {s:?}"),
+        Some(Err(e)) => panic!("refused: {e}"),
+        None => panic!("listener ended"),
+    }
+}
+
+/// Waits until `group` lists `n` members past pending.
+async fn wait_connected(group: &SrtGroup, n: usize) {
+    within("members connect", async {
+        loop {
+            let members = group.members().await.unwrap();
+            let connected = members
+                .iter()
+                .filter(|m| m.state != MemberState::Pending)
+                .count();
+            if connected >= n {
+                return;
+            }
+            rt::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+}
+
+/// Sends messages `0..count` one per `gap`, running `at(i)` before
+/// message `i`; then a tail of unchecked ones, then closes.
+async fn send_stream(
+    mut group: SrtGroup,
+    count: u32,
+    gap: Duration,
+    mut at: impl FnMut(u32, &SrtGroup) + Send,
+) -> SrtGroup {
+    for i in 0..count + 20 {
+        at(i, &group);
+        group.send((Instant::now(), message(i))).await.unwrap();
+        rt::sleep(gap).await;
+    }
+    group
+}
+
+/// Receives until message `count - 1`, checking each arrives once, in
+/// order, byte-exact.
+async fn receive_all(group: &mut SrtGroup, count: u32) {
+    let mut next = 0u32;
+    within("all messages", async {
+        while next < count {
+            let (_, data) = group.next().await.expect("group ended").unwrap();
+            assert_eq!(data, message(next), "message {next} (in order, once)");
+            next += 1;
+        }
+    })
+    .await;
+}
+
+#[test]
+fn broadcast_over_two_paths_delivers_every_message_once_in_order_when_one_is_cut() {
+    rt::block_on(async {
+        let latency = Duration::from_millis(200);
+        let mut listener = group_listener(latency).await;
+        let (a, b) = (
+            path(listener.local_addr()).await,
+            path(listener.local_addr()).await,
+        );
+        let sender = within(
+            "call",
+            SrtSocket::builder().latency(latency).call_group(
+                GroupType::Broadcast,
+                [
+                    GroupMember::new(a.local_addr()).token(1),
+                    GroupMember::new(b.local_addr()).token(2),
+                ],
+            ),
+        )
+        .await
+        .unwrap();
+        let mut receiver = accept_group(&mut listener).await;
+        wait_connected(&sender, 2).await;
+        wait_connected(&receiver, 2).await;
+        let sending = rt::spawn(send_stream(
+            sender,
+            600,
+            Duration::from_millis(2),
+            move |i, _| {
+                if i == 200 {
+                    cut(&a);
+                }
+            },
+        ));
+        receive_all(&mut receiver, 600).await;
+        let stats = receiver.stats().await.unwrap();
+        assert!(stats.duplicates > 0, "both paths carried data: {stats:?}");
+        drop(sending.await);
+    });
+}
+
+#[test]
+fn backup_fails_over_to_the_standby_with_nothing_lost_when_the_active_path_is_cut() {
+    rt::block_on(async {
+        let latency = Duration::from_millis(500);
+        let mut listener = group_listener(latency).await;
+        let (main, spare) = (
+            path(listener.local_addr()).await,
+            path(listener.local_addr()).await,
+        );
+        let sender = within(
+            "call",
+            SrtSocket::builder().latency(latency).call_group(
+                GroupType::Backup,
+                [
+                    GroupMember::new(main.local_addr()).weight(10),
+                    GroupMember::new(spare.local_addr()).weight(1),
+                ],
+            ),
+        )
+        .await
+        .unwrap();
+        let mut receiver = accept_group(&mut listener).await;
+        wait_connected(&sender, 2).await;
+        let sending = rt::spawn(send_stream(
+            sender,
+            600,
+            Duration::from_millis(2),
+            move |i, _| {
+                if i == 250 {
+                    cut(&main);
+                }
+            },
+        ));
+        receive_all(&mut receiver, 600).await;
+        let sender = sending.await;
+        let stats = sender.stats().await.unwrap();
+        assert!(stats.activations >= 2, "the standby took over: {stats:?}");
+        let members = sender.members().await.unwrap();
+        let spare_member = members
+            .iter()
+            .find(|m| m.peer == spare.local_addr())
+            .expect("the spare is a member");
+        assert_eq!(spare_member.state, MemberState::Running);
+    });
+}
+
+#[test]
+fn a_backup_group_runs_its_heaviest_member_and_keeps_the_other_on_standby() {
+    rt::block_on(async {
+        let latency = Duration::from_millis(200);
+        let mut listener = group_listener(latency).await;
+        let addr = listener.local_addr();
+        let mut sender = within(
+            "call",
+            SrtSocket::builder().latency(latency).call_group(
+                GroupType::Backup,
+                [
+                    GroupMember::new(addr).weight(1).token(7),
+                    GroupMember::new(addr).weight(5).token(8),
+                ],
+            ),
+        )
+        .await
+        .unwrap();
+        let mut receiver = accept_group(&mut listener).await;
+        wait_connected(&sender, 2).await;
+        for i in 0..50 {
+            sender.send((Instant::now(), message(i))).await.unwrap();
+            rt::sleep(Duration::from_millis(2)).await;
+        }
+        // Listed while the stream flows (a backup sender with nothing to
+        // send hears only keepalives, and its active member goes unstable).
+        let members = sender.members().await.unwrap();
+        receive_all(&mut receiver, 50).await;
+        assert_eq!(members.len(), 2, "{members:#?}");
+        let heavy = members.iter().find(|m| m.token == Some(8)).unwrap();
+        let light = members.iter().find(|m| m.token == Some(7)).unwrap();
+        assert_eq!((heavy.weight, light.weight), (5, 1));
+        assert_eq!(heavy.state, MemberState::Running, "{members:#?}");
+        assert!(
+            heavy.backup_state.is_some_and(BackupState::is_active),
+            "{members:#?}"
+        );
+        assert_eq!(light.state, MemberState::Idle, "{members:#?}");
+        assert_eq!(light.backup_state, Some(BackupState::Standby));
+        assert_eq!(heavy.peer, addr);
+        let listed = receiver.members().await.unwrap();
+        assert_eq!(listed.len(), 2, "{listed:#?}");
+        let mut weights: Vec<u16> = listed.iter().map(|m| m.weight).collect();
+        weights.sort_unstable();
+        assert_eq!(weights, [1, 5], "the listener sees the caller's weights");
+        sender.close().await.unwrap();
+    });
+}
+
+#[test]
+fn a_member_added_and_one_removed_while_running_keep_the_stream_whole() {
+    rt::block_on(async {
+        let latency = Duration::from_millis(200);
+        let mut listener = group_listener(latency).await;
+        let addr = listener.local_addr();
+        let sender = within(
+            "call",
+            SrtSocket::builder()
+                .latency(latency)
+                .call_group(GroupType::Broadcast, [GroupMember::new(addr).token(1)]),
+        )
+        .await
+        .unwrap();
+        let mut receiver = accept_group(&mut listener).await;
+        let sending = rt::spawn(async move {
+            let mut sender = sender;
+            for i in 0..300u32 {
+                if i == 100 {
+                    let id = sender
+                        .add_member(GroupMember::new(addr).token(2))
+                        .await
+                        .unwrap();
+                    assert_eq!(sender.members().await.unwrap().len(), 2);
+                    assert!(id.0 > 0);
+                }
+                if i == 200 {
+                    let first = sender.members().await.unwrap()[0].id;
+                    assert!(sender.remove_member(first).await.unwrap());
+                    let left = sender.members().await.unwrap();
+                    assert_eq!(left.len(), 1);
+                    assert_eq!(left[0].token, Some(2));
+                }
+                sender.send((Instant::now(), message(i))).await.unwrap();
+                rt::sleep(Duration::from_millis(2)).await;
+            }
+            sender
+        });
+        receive_all(&mut receiver, 300).await;
+        sending.await.close().await.unwrap();
+    });
+}
+
+#[test]
+fn a_group_listener_hands_out_ungrouped_callers_as_sockets() {
+    rt::block_on(async {
+        let mut listener = group_listener(Duration::from_millis(120)).await;
+        let mut caller = SrtSocket::builder()
+            .call(listener.local_addr())
+            .await
+            .unwrap();
+        let mut accepted = match within("accept", listener.accept()).await {
+            Some(Ok(Accepted::Socket(s))) => s,
+            other => panic!("expected a socket: {other:?}"),
+        };
+        caller.send((Instant::now(), message(1))).await.unwrap();
+        let (_, data) = within("message", accepted.next()).await.unwrap().unwrap();
+        assert_eq!(data, message(1));
+    });
+}
+
+#[test]
+fn a_listener_without_group_connect_refuses_a_grouped_caller() {
+    rt::block_on(async {
+        let listener = SrtSocket::builder().listen(any_port()).await.unwrap();
+        let e = within(
+            "call",
+            SrtSocket::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .call_group(
+                    GroupType::Broadcast,
+                    [GroupMember::new(listener.local_addr())],
+                ),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.reject_reason(), Some(RejectReason::Group), "{e}");
+    });
+}
+
+#[test]
+fn a_closed_group_ends_the_peer_groups_stream() {
+    rt::block_on(async {
+        let mut listener = group_listener(Duration::from_millis(120)).await;
+        let addr = listener.local_addr();
+        let mut sender = SrtSocket::builder()
+            .call_group(
+                GroupType::Broadcast,
+                [GroupMember::new(addr), GroupMember::new(addr)],
+            )
+            .await
+            .unwrap();
+        let mut receiver = accept_group(&mut listener).await;
+        wait_connected(&sender, 2).await;
+        sender.send((Instant::now(), message(0))).await.unwrap();
+        receive_all(&mut receiver, 1).await;
+        sender.close().await.unwrap();
+        let end = within("end of stream", receiver.next()).await;
+        assert!(end.is_none(), "{end:?}");
+    });
+}
