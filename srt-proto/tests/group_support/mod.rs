@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod endpoints;
+
 use bytes::Bytes;
 use core::net::SocketAddr;
 use core::time::Duration;
