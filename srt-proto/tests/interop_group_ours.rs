@@ -315,8 +315,20 @@ fn assert_broadcast_on_both_paths(run: &Run) {
 }
 
 /// Backup: a (the main path) carried the stream, b nothing, until a was
-/// cut; then b carried the rest.
-fn assert_backup_switched(run: &Run) {
+/// cut; then b carried the rest, the first of it sooner after the cut
+/// than the latency (else messages would have been late).
+fn assert_backup_switched(run: &Run, latency: u64) {
+    let failover = run
+        .b
+        .first_data_up()
+        .zip(run.a.cut_at())
+        .map(|(first, cut)| first.saturating_duration_since(cut));
+    eprintln!("failover: the standby's first data {failover:?} after the cut");
+    assert!(
+        failover.is_some_and(|f| f < Duration::from_millis(latency)),
+        "failover {failover:?}: {}",
+        run.report()
+    );
     let c = run.at_cut;
     assert!(c.a >= CUT_AT as u64 - 2, "main: {}", run.report());
     assert_eq!(c.b, 0, "the standby carried data: {}", run.report());
@@ -365,7 +377,7 @@ fn our_backup_caller_fails_over_to_the_standby_without_loss_into_libsrt() {
         return;
     };
     assert_delivered_all(&run);
-    assert_backup_switched(&run);
+    assert_backup_switched(&run, BACKUP.latency);
     assert!(
         run.ours
             .group_log
@@ -406,7 +418,7 @@ fn libsrt_backup_caller_fails_over_without_loss_into_our_listener() {
         return;
     };
     assert_delivered_all(&run);
-    assert_backup_switched(&run);
+    assert_backup_switched(&run, BACKUP.latency);
 }
 
 const SECRET: &str = "group-interop-secret";

@@ -440,6 +440,8 @@ pub struct Counts {
     pub encrypted: AtomicU64,
     /// Datagrams dropped because the link was cut.
     pub dropped: AtomicU64,
+    /// When the first data packet passed.
+    pub first_data: Mutex<Option<Instant>>,
 }
 
 /// A UDP relay for one member path: whatever reaches its address goes to
@@ -448,6 +450,7 @@ pub struct Counts {
 pub struct Relay {
     addr: SocketAddr,
     cut: Arc<AtomicBool>,
+    cut_at: Mutex<Option<Instant>>,
     stop: Arc<AtomicBool>,
     /// Towards the target (the member's caller side to its listener side).
     pub upstream: Arc<Counts>,
@@ -507,6 +510,7 @@ impl Relay {
         Self {
             addr,
             cut,
+            cut_at: Mutex::new(None),
             stop,
             upstream,
             downstream,
@@ -521,7 +525,18 @@ impl Relay {
 
     /// The link goes dead: nothing passes either way.
     pub fn cut(&self) {
+        self.cut_at.lock().unwrap().get_or_insert_with(Instant::now);
         self.cut.store(true, Ordering::SeqCst);
+    }
+
+    /// When the link was first cut.
+    pub fn cut_at(&self) -> Option<Instant> {
+        *self.cut_at.lock().unwrap()
+    }
+
+    /// When the first data packet went towards the target.
+    pub fn first_data_up(&self) -> Option<Instant> {
+        *self.upstream.first_data.lock().unwrap()
     }
 
     /// The link comes back.
@@ -574,7 +589,9 @@ fn forward(
     if sent.is_ok() {
         counts.forwarded.fetch_add(1, Ordering::Relaxed);
         if data.first().is_some_and(|b| b & 0x80 == 0) {
-            counts.data.fetch_add(1, Ordering::SeqCst);
+            if counts.data.fetch_add(1, Ordering::SeqCst) == 0 {
+                *counts.first_data.lock().unwrap() = Some(Instant::now());
+            }
             // Word 1 of a data packet: PP O KK R then the message number.
             if data.get(4).is_some_and(|b| b & 0x18 != 0) {
                 counts.encrypted.fetch_add(1, Ordering::SeqCst);
