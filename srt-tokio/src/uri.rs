@@ -40,6 +40,10 @@
 //! - Note that ffmpeg's `srt://` URLs use other units (its `latency` is in
 //!   microseconds); this module follows `srt-live-transmit`.
 //!
+//! Socket groups have URIs of their own ([`GroupUri`], libsrt's
+//! `srt-test-live` forms: `srt:////group?type=backup&nodes=h1:p1,h2:p2`, or
+//! `srt://*?type=backup h1:p1?weight=1 h2:p2`).
+//!
 //! Values out of libsrt's documented ranges are rejected here, naming the
 //! key ([`UriError::InvalidValue`]). [`Display`](fmt::Display) writes a URI
 //! back that parses to the same value.
@@ -49,10 +53,12 @@ use std::net::Ipv6Addr;
 use std::str::FromStr;
 
 mod codec;
+mod group;
 mod options;
 #[cfg(test)]
 mod tests;
 
+pub use group::{GroupNode, GroupUri, GroupUriType};
 pub use options::{SrtOptions, UdpOptions};
 
 /// A medium `srt-live-transmit` can read from or write to.
@@ -218,6 +224,8 @@ pub enum UriError {
     },
     /// An option given twice (`bind` counts as `adapter` and `port`).
     DuplicateOption(String),
+    /// A socket group URI ([`GroupUri`]) with no member node.
+    NoGroupNodes,
 }
 
 impl fmt::Display for UriError {
@@ -248,6 +256,7 @@ impl fmt::Display for UriError {
                 expected,
             } => write!(f, "{key}={value}: expected {expected}"),
             Self::DuplicateOption(key) => write!(f, "option {key} given twice"),
+            Self::NoGroupNodes => f.write_str("a socket group needs at least one node"),
         }
     }
 }
