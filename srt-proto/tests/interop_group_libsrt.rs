@@ -30,6 +30,25 @@ fn stream(caller: &mut Peer, at_cut: impl FnOnce()) {
     caller.finish_input();
 }
 
+/// Waits for both peers to exit and returns what the listener delivered;
+/// when that is not everything, prints both peers' status lines and the
+/// relays' counts first.
+fn finish(caller: Peer, listener: Peer, relays: &[&Relay]) -> Vec<Vec<u8>> {
+    let caller_lines = caller.finish_keeping_lines(Duration::from_secs(10)).1;
+    let (got, listener_lines) = listener.finish_keeping_lines(Duration::from_secs(10));
+    if got.len() != MESSAGES {
+        let carried: Vec<(u64, u64)> = relays
+            .iter()
+            .map(|r| (r.data_up(), r.data_down()))
+            .collect();
+        eprintln!(
+            "caller: {caller_lines:#?}\nlistener: {listener_lines:#?}\n\
+             relays (data up, down): {carried:?}"
+        );
+    }
+    got
+}
+
 #[test]
 fn libsrt_broadcast_group_delivers_everything_when_one_link_is_cut() {
     let Some(exe) = group_peer() else { return };
@@ -50,13 +69,13 @@ fn libsrt_broadcast_group_delivers_everything_when_one_link_is_cut() {
         before_cut = (a.data_up(), b.data_up());
         a.cut();
     });
-    caller.finish(Duration::from_secs(10));
-    let got = listener.finish(Duration::from_secs(10));
+    let got = finish(caller, listener, &[&a, &b]);
 
     assert_all_payloads(&got, MESSAGES);
-    // Broadcast: both paths carried every message until one was cut.
-    assert!(before_cut.0 >= CUT_AT as u64, "path a: {before_cut:?}");
-    assert!(before_cut.1 >= CUT_AT as u64, "path b: {before_cut:?}");
+    // Broadcast: both paths carried every message until one was cut (but
+    // the last one or two, which libsrt's sender thread may still hold).
+    assert!(before_cut.0 >= CUT_AT as u64 - 2, "path a: {before_cut:?}");
+    assert!(before_cut.1 >= CUT_AT as u64 - 2, "path b: {before_cut:?}");
 }
 
 #[test]
@@ -80,11 +99,10 @@ fn libsrt_backup_group_switches_to_the_standby_when_the_active_link_is_cut() {
         before_cut = (main.data_up(), standby.data_up());
         main.cut();
     });
-    caller.finish(Duration::from_secs(10));
-    let got = listener.finish(Duration::from_secs(10));
+    let got = finish(caller, listener, &[&main, &standby]);
 
     assert_all_payloads(&got, MESSAGES);
-    assert!(before_cut.0 >= CUT_AT as u64, "main: {before_cut:?}");
+    assert!(before_cut.0 >= CUT_AT as u64 - 2, "main: {before_cut:?}");
     assert_eq!(before_cut.1, 0, "the standby carried data: {before_cut:?}");
     assert!(
         standby.data_up() >= (MESSAGES - CUT_AT) as u64,
