@@ -13,7 +13,10 @@
 #
 # usage: benches/srt_transmit.sh [SECONDS] [RATES...]
 #   SECONDS  length of each run (default 10)
-#   RATES    Mbit/s (default: 100 500 1000)
+#   RATES    Mbit/s (default: 100 500 1000 1000+buf). A rate with "+buf"
+#            gives both tools' SRT URIs rcvbuf=40000000&fc=32000: the
+#            default receiver buffer (8192 packets) holds less than the
+#            120 ms latency window above ~700 Mbit/s.
 # Environment: CARGO_TARGET_DIR (default target), SRT_LIVE_TRANSMIT
 # (default srt-live-transmit), SKIP_BUILD=1 to use existing binaries,
 # REPEAT=N to run every point N times (default 1; each run is one row).
@@ -23,7 +26,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-10}
 shift || true
 RATES=("${@:-}")
-[[ -z "${RATES[0]}" ]] && RATES=(100 500 1000)
+[[ -z "${RATES[0]}" ]] && RATES=(100 500 1000 1000+buf)
 REPEAT=${REPEAT:-1}
 TARGET=${CARGO_TARGET_DIR:-target}
 LIBSRT=${SRT_LIVE_TRANSMIT:-srt-live-transmit}
@@ -47,7 +50,8 @@ peak_rss() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 # run IMPL RATE -> "delivered_mbit cpu_s_per_gb caller_rss_kb listener_rss_kb loss_percent"
 # IMPL: ours (batched), plain (ours, SRT_UDP_BATCH=0) or libsrt.
 run() {
-    local impl=$1 rate=$2 bin batch=1
+    local impl=$1 rate=${2%+buf} bin batch=1 srt_opts=""
+    [[ $2 == *+buf ]] && srt_opts="&rcvbuf=40000000&fc=32000"
     local in_port srt_port out_port
     in_port=$(free_port); srt_port=$(free_port); out_port=$(free_port)
     local sink_log; sink_log=$(mktemp)
@@ -61,10 +65,10 @@ run() {
 
     "$LOAD" recv "127.0.0.1:$out_port" "$((SECONDS_PER_RUN + 5))" >"$sink_log" &
     local sink=$!
-    SRT_UDP_BATCH=$batch "$bin" "${extra[@]}" "srt://:$srt_port?mode=listener" "udp://127.0.0.1:$out_port" >/dev/null 2>&1 &
+    SRT_UDP_BATCH=$batch "$bin" "${extra[@]}" "srt://:$srt_port?mode=listener$srt_opts" "udp://127.0.0.1:$out_port" >/dev/null 2>&1 &
     local listener=$!
     sleep 0.3
-    SRT_UDP_BATCH=$batch "$bin" "${extra[@]}" "udp://127.0.0.1:$in_port" "srt://127.0.0.1:$srt_port?mode=caller" >/dev/null 2>&1 &
+    SRT_UDP_BATCH=$batch "$bin" "${extra[@]}" "udp://127.0.0.1:$in_port" "srt://127.0.0.1:$srt_port?mode=caller$srt_opts" >/dev/null 2>&1 &
     local caller=$!
     PIDS=("$sink" "$listener" "$caller")
     sleep 1
@@ -94,16 +98,16 @@ run() {
 cell() { printf "%7s %6s %6s %7s" "$1" "$2" "$3" "$4/$5"; }
 
 echo "# $SECONDS_PER_RUN s per run, 1316-byte datagrams, loopback; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "%-6s | %-29s | %-29s | %-29s\n" "" "srt-transmit, batched I/O" "srt-transmit, SRT_UDP_BATCH=0" \
+printf "%-8s | %-29s | %-29s | %-29s\n" "" "srt-transmit, batched I/O" "srt-transmit, SRT_UDP_BATCH=0" \
     "srt-live-transmit $("$LIBSRT" -version 2>&1 | grep -o '[0-9]\+\.[0-9]\+\.[0-9]\+' | head -1)"
 head="$(printf "%7s %6s %6s %7s" "Mbit/s" "loss%" "s/GB" "MiB c/l")"
-printf "%-6s | %s | %s | %s\n" "offer" "$head" "$head" "$head"
+printf "%-8s | %s | %s | %s\n" "offer" "$head" "$head" "$head"
 for rate in "${RATES[@]}"; do
     for _ in $(seq "$REPEAT"); do
         read -r o_rate o_cpu o_rc o_rl o_loss <<<"$(run ours "$rate")"
         read -r p_rate p_cpu p_rc p_rl p_loss <<<"$(run plain "$rate")"
         read -r l_rate l_cpu l_rc l_rl l_loss <<<"$(run libsrt "$rate")"
-        printf "%-6s | %s | %s | %s\n" "$rate" \
+        printf "%-8s | %s | %s | %s\n" "$rate" \
             "$(cell "$o_rate" "$o_loss" "$o_cpu" "$o_rc" "$o_rl")" \
             "$(cell "$p_rate" "$p_loss" "$p_cpu" "$p_rc" "$p_rl")" \
             "$(cell "$l_rate" "$l_loss" "$l_cpu" "$l_rc" "$l_rl")"
