@@ -15,7 +15,9 @@
 //!   broken: the group closes and removes it.
 //! - A standby is activated when no member is stable or fresh, or when a
 //!   standby outweighs every active member; the highest in libsrt's order
-//!   (weight, then state, then the older connection) goes first.
+//!   (weight, then state, then the older connection) goes first, except
+//!   that a standby silent for over 2.5 s (its peer's keepalives stopped)
+//!   goes last (libsrt does not look).
 //! - Activating a member moves its next sequence number to the group's
 //!   first unacknowledged message (its send buffer must be empty) and
 //!   replays every message kept since then, with their origin times, so
@@ -38,6 +40,10 @@ use core::time::Duration;
 /// libsrt adds this to the initial link stability timeout for the
 /// probing period of a fresh member.
 const PROBING_EXTRA: Duration = Duration::from_millis(50);
+
+/// A standby that heard nothing from its peer for this long (over two
+/// keepalive intervals of 1 s) is activated only when no other is left.
+const STANDBY_SILENCE: Duration = Duration::from_millis(2_500);
 
 impl Group {
     /// The initial link stability timeout (libsrt ILST):
@@ -205,7 +211,14 @@ impl Group {
                     .is_some_and(|o| o.next_send_seq == replay_start || o.send_buffer_empty())
             })
             .filter(|(_, m)| !healthy || max_active_weight.is_none_or(|w| m.weight > w))
-            .min_by_key(|(_, m)| m.priority_key())
+            // A standby that stopped hearing its peer's keepalives goes
+            // last: its path is likely down too.
+            .min_by_key(|(_, m)| {
+                let silent = m
+                    .obs
+                    .is_none_or(|o| now.duration_since(o.last_peer_activity) > STANDBY_SILENCE);
+                (silent, m.priority_key())
+            })
             .map(|(i, _)| i);
         let Some(i) = candidate else {
             return;

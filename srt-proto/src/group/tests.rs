@@ -622,3 +622,22 @@ fn sync_gives_the_next_sequence_number_and_the_group_start() {
     assert_eq!(sync.initial_seq, s(6));
     assert_eq!(sync.start_time, ms(7));
 }
+
+#[test]
+fn a_standby_that_stopped_hearing_its_peer_goes_after_one_that_answers() {
+    let mut g = group(GroupType::Backup);
+    let a = connected(&mut g, 10, ms(0));
+    let dead = connected(&mut g, 8, ms(0));
+    let alive = connected(&mut g, 5, ms(0));
+    stream(&mut g, a, 1, 3_000, ISN);
+    // Keepalives kept coming on `alive` only.
+    g.observe(alive, obs(ms(2_900), ISN), ms(2_900));
+    g.observe(dead, obs(ms(100), ISN), ms(2_900));
+    outputs(&mut g);
+    g.member_closed(a, ms(3_000));
+    let out = outputs(&mut g);
+    assert!(out.iter().any(|x| matches!(
+        x,
+        GroupOutput::Event(GroupEvent::ActiveSwitched { to, .. }) if *to == alive
+    )));
+}
