@@ -229,7 +229,8 @@ impl GroupTask {
     /// tasks).
     fn close_all(&mut self) {
         let now = self.clock.now();
-        for entry in self.members.values_mut() {
+        let mut gone = Vec::new();
+        for (key, entry) in &mut self.members {
             if entry.closing {
                 continue;
             }
@@ -238,11 +239,15 @@ impl GroupTask {
             if let Some(reply) = entry.reply.take() {
                 let _ = reply.send(Err(SrtError::Closed(CloseReason::LocalClose)));
             }
+            // Each goes when its endpoint reports it closed; a connecting
+            // one is closed as it connects.
+            if entry.conn.is_some() && !entry.ctl(|conn| MemberCtl::Close { conn }) {
+                gone.push(*key);
+            }
         }
-        // Each goes when its endpoint reports it closed; a connecting one
-        // is closed as it connects.
-        self.members
-            .retain(|_, e| e.conn.is_none() || e.ctl(|conn| MemberCtl::Close { conn }));
+        for key in gone {
+            self.members.remove(&key);
+        }
         self.shared.set_closed(CloseReason::LocalClose);
         self.check_empty();
     }

@@ -343,3 +343,44 @@ fn a_closed_group_ends_the_peer_groups_stream() {
         assert!(end.is_none(), "{end:?}");
     });
 }
+
+#[test]
+fn members_with_their_own_local_addresses_send_from_their_own_sockets() {
+    rt::block_on(async {
+        let mut listener = group_listener(Duration::from_millis(120)).await;
+        let addr = listener.local_addr();
+        let locals: [SocketAddr; 2] = [
+            "127.0.0.1:0".parse().unwrap(),
+            "127.0.0.2:0".parse().unwrap(),
+        ];
+        let mut sender = within(
+            "call",
+            SrtSocket::builder().call_group(
+                GroupType::Broadcast,
+                locals.map(|l| GroupMember::new(addr).local(l)),
+            ),
+        )
+        .await
+        .unwrap();
+        let mut receiver = accept_group(&mut listener).await;
+        wait_connected(&sender, 2).await;
+        let members = sender.members().await.unwrap();
+        let mut ips: Vec<_> = members.iter().map(|m| m.local.ip()).collect();
+        ips.sort();
+        assert_eq!(ips, locals.map(|l| l.ip()), "{members:#?}");
+        assert_ne!(members[0].local.port(), 0);
+        for i in 0..20 {
+            sender.send((Instant::now(), message(i))).await.unwrap();
+        }
+        receive_all(&mut receiver, 20).await;
+        let peers: Vec<_> = receiver
+            .members()
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| m.peer.ip())
+            .collect();
+        assert_eq!(peers.len(), 2);
+        assert_ne!(peers[0], peers[1], "the listener sees two source addresses");
+    });
+}
