@@ -136,6 +136,12 @@ impl Engine {
         {
             return Poll::Ready(Wake::Control(c));
         }
+        // Group members' sends take turns with the sockets' too.
+        if !self.control_first
+            && let Poll::Ready(Some(c)) = self.members.poll_ctl(cx)
+        {
+            return Poll::Ready(Wake::Member(c));
+        }
         if let Poll::Ready(c) = poll_next_of(&mut self.data_rx, cx) {
             return Poll::Ready(Wake::Command(c));
         }
@@ -144,7 +150,9 @@ impl Engine {
         {
             return Poll::Ready(Wake::Control(c));
         }
-        if let Poll::Ready(Some(c)) = self.members.poll_ctl(cx) {
+        if self.control_first
+            && let Poll::Ready(Some(c)) = self.members.poll_ctl(cx)
+        {
             return Poll::Ready(Wake::Member(c));
         }
         Poll::Pending
