@@ -317,8 +317,14 @@ pub(crate) fn accepted(
 
 /// A socket group in live mode: see the [module docs](self).
 ///
-/// Dropping the handle closes every member at once; [`close`](Self::close)
-/// closes them gracefully first.
+/// Dropping the handle closes every member (each lingers on its task as
+/// a closed socket would) without waiting; [`close`](Self::close) waits
+/// until every member is closed.
+///
+/// Limits: a group message is one live packet (at most 1316 bytes, libsrt's
+/// live payload); the channels between the group's task and its members'
+/// endpoint tasks are unbounded (both sides consume them without waiting
+/// on anything else).
 pub struct SrtGroup {
     ctl: mpsc::UnboundedSender<GroupControl>,
     data: mpsc::Sender<GroupCommand>,
