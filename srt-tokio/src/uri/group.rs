@@ -66,7 +66,10 @@ pub struct GroupNode {
 }
 
 /// A caller socket group: its type, its member paths and the SRT options
-/// every member shares. See the [module docs](self).
+/// every member shares, from libsrt's direct form
+/// (`srt:////group?type=backup&nodes=h1:p1,h2:p2&…`, [`str::parse`]) or
+/// its simplified form (`srt://*?type=backup&…` then `h1:p1?weight=N …`,
+/// [`GroupUri::from_args`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupUri {
     /// Broadcast or backup.
