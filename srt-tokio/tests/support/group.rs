@@ -14,6 +14,7 @@ use crate::rt;
 use common::{any_port, message, within};
 use futures_util::{SinkExt, StreamExt};
 use srt_proto::packet::reject::RejectReason;
+use srt_proto::sim::{LinkConfig, Probability};
 use srt_tokio::relay::{Relay, RelayHandle};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -24,6 +25,24 @@ async fn path(upstream: SocketAddr) -> RelayHandle {
         Relay::builder()
             .listen(any_port())
             .upstream(upstream)
+            .spawn()
+            .await
+            .unwrap()
+    })
+    .await
+}
+
+/// A relay in front of `upstream` losing `percent` of the datagrams
+/// each way.
+async fn lossy_path(upstream: SocketAddr, percent: f64, seed: u64) -> RelayHandle {
+    rt::on_tokio(async move {
+        let lossy = LinkConfig::new().loss(Probability::percent(percent));
+        Relay::builder()
+            .listen(any_port())
+            .upstream(upstream)
+            .forward(lossy.clone())
+            .backward(lossy)
+            .seed(seed)
             .spawn()
             .await
             .unwrap()
@@ -382,5 +401,44 @@ fn members_with_their_own_local_addresses_send_from_their_own_sockets() {
             .collect();
         assert_eq!(peers.len(), 2);
         assert_ne!(peers[0], peers[1], "the listener sees two source addresses");
+    });
+}
+
+#[test]
+fn broadcast_over_a_30_percent_lossy_path_and_a_clean_one_delivers_everything_once() {
+    rt::block_on(async {
+        let latency = Duration::from_millis(200);
+        let mut listener = group_listener(latency).await;
+        let lossy = lossy_path(listener.local_addr(), 30.0, 7).await;
+        let clean = path(listener.local_addr()).await;
+        let sender = within(
+            "call",
+            SrtSocket::builder().latency(latency).call_group(
+                GroupType::Broadcast,
+                [
+                    GroupMember::new(lossy.local_addr()),
+                    GroupMember::new(clean.local_addr()),
+                ],
+            ),
+        )
+        .await
+        .unwrap();
+        let mut receiver = accept_group(&mut listener).await;
+        wait_connected(&sender, 2).await;
+        wait_connected(&receiver, 2).await;
+        let sending = rt::spawn(send_stream(
+            sender,
+            500,
+            Duration::from_millis(2),
+            |_, _| {},
+        ));
+        receive_all(&mut receiver, 500).await;
+        let stats = receiver.stats().await.unwrap();
+        assert_eq!(stats.lost, 0, "{stats:?}");
+        assert!(
+            stats.duplicates > 0,
+            "the lossy path carried copies too: {stats:?}"
+        );
+        drop(sending.await);
     });
 }
