@@ -20,6 +20,7 @@ use group_peer_support::{
 use srt_proto::crypto::Passphrase;
 use srt_proto::group::{GroupEvent, GroupType};
 use srt_proto::handshake::HandshakeConfig;
+use srt_proto::packet::reject::RejectReason;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -632,5 +633,57 @@ fn libsrt_backup_caller_hands_over_to_the_heavier_of_two_standbys_into_our_liste
         carried[1] >= (MESSAGES - CUT_AT) as u64 && carried[2] == 0,
         "main, weight 5, weight 1 carried {carried:?}: {}",
         ours.describe()
+    );
+}
+
+#[test]
+fn a_libsrt_listener_without_groupconnect_refuses_our_group_caller_with_group() {
+    let Some(exe) = group_peer() else { return };
+    let port = free_port();
+    let _listener = Peer::listener(&exe, port, &["--groupconnect", "0"]);
+    let target = loopback(port);
+    let mut ours = OurGroup::caller(
+        GroupType::Broadcast,
+        &[(target, 1), (target, 1)],
+        &BROADCAST.handshake(),
+        21,
+    );
+    ours.run(Duration::from_secs(5), |g| g.refused.len() >= 2);
+    assert_eq!(
+        ours.refused,
+        [RejectReason::Group, RejectReason::Group],
+        "{}",
+        ours.describe()
+    );
+    assert_eq!(ours.connected_members(), 0);
+}
+
+#[test]
+fn our_listener_without_group_connect_refuses_a_libsrt_group_caller_with_group() {
+    let Some(exe) = group_peer() else { return };
+    let mut ours = OurGroup::listener_with(BROADCAST.handshake(), false, 23);
+    let target = ours.local_addr();
+    let caller = Peer::start_caller(&exe, "broadcast", &[(target, 1), (target, 1)], 1, &[]);
+    let refused = |l: &String| l.starts_with("refused");
+    ours.run(Duration::from_secs(5), |_| {
+        caller.lines().iter().filter(|l| refused(l)).count() >= 2
+    });
+    let lines = caller.lines();
+    // libsrt's SRT_REJ_GROUP (15) through SRT_ECONNREJ (1002), per member.
+    let refusals: Vec<&String> = lines.iter().filter(|l| refused(l)).collect();
+    assert_eq!(
+        refusals.len(),
+        2,
+        "libsrt: {lines:#?}\nours: {}",
+        ours.describe()
+    );
+    for r in refusals {
+        assert!(r.ends_with("error 1002 reject 15"), "{r}");
+    }
+    assert!(ours.group().is_none(), "{}", ours.describe());
+    assert!(
+        !ours.refused.is_empty() && ours.refused.iter().all(|r| *r == RejectReason::Group),
+        "{:?}",
+        ours.refused
     );
 }

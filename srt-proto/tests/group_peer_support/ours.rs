@@ -20,6 +20,7 @@ use srt_proto::group::{
 };
 use srt_proto::handshake::HandshakeConfig;
 use srt_proto::packet::ext::GroupExt;
+use srt_proto::packet::reject::RejectReason;
 use srt_proto::seq::SeqNumber;
 use srt_proto::time::Instant;
 use srt_proto::{ConnectionId, Endpoint, EndpointConfig, Event, Input, ListenConfig, Output};
@@ -65,6 +66,8 @@ pub struct OurGroup {
     pub received: Vec<Bytes>,
     /// Members whose connection closed (after connecting).
     pub closed: usize,
+    /// Why handshakes were refused: ours (caller) or the callers' (listener).
+    pub refused: Vec<RejectReason>,
     buf: Vec<u8>,
 }
 
@@ -103,6 +106,7 @@ impl OurGroup {
             group_log: Vec::new(),
             received: Vec::new(),
             closed: 0,
+            refused: Vec::new(),
             buf: vec![0; 2048],
         }
     }
@@ -177,13 +181,20 @@ impl OurGroup {
     /// A listener that accepts grouped callers (`group_connect`) with
     /// `handshake`; the group is created when its first member connects.
     pub fn listener(handshake: HandshakeConfig, seed: u8) -> Self {
+        Self::listener_with(handshake, true, seed)
+    }
+
+    /// A listener with `group_connect` as given (off: grouped callers are
+    /// refused with GROUP, as libsrt's listener without
+    /// `SRTO_GROUPCONNECT` refuses them).
+    pub fn listener_with(handshake: HandshakeConfig, group_connect: bool, seed: u8) -> Self {
         let mut me = Self::empty(handshake.receive_latency);
         me.nodes.push(Node {
             socket: bind(),
             ep: Endpoint::new(EndpointConfig::default(), [seed; 32]),
         });
         let mut listen = ListenConfig::new(handshake);
-        listen.group_connect = true;
+        listen.group_connect = group_connect;
         me.feed(0, Input::Listen(Box::new(listen)));
         me.pump();
         me
@@ -327,6 +338,9 @@ impl OurGroup {
             Event::Closed { conn, .. }
             | Event::Failed { conn, .. }
             | Event::Rejected { conn, .. } => {
+                if let Event::Rejected { reason, .. } | Event::Failed { reason, .. } = event {
+                    self.refused.push(reason);
+                }
                 let i = self.member_of_conn(node, conn).or_else(|| {
                     // A caller member that never connected.
                     self.members
@@ -338,7 +352,9 @@ impl OurGroup {
                     self.close_member(i, now);
                 }
             }
-            Event::ConnectFailed { .. } => {
+            Event::IncomingRejected { reason, .. } => self.refused.push(reason),
+            Event::ConnectFailed { reason, .. } => {
+                self.refused.push(reason);
                 let i = self
                     .members
                     .iter()

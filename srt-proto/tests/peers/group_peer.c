@@ -21,12 +21,14 @@
  * Options: --latency MS, --passphrase P, --pbkeylen 16|24|32, --members N,
  * --linger-ms MS, --idle-ms MS, --size N, --stabletimeo MS, --loglevel N,
  * --join-at N (caller: the last address joins the running group only
- * before message N; --members counts the others).
+ * before message N; --members counts the others), --groupconnect 0|1
+ * (listener: SRTO_GROUPCONNECT, default 1).
  *
  * Status lines on stderr, one event per line, for the test to parse:
  *   listening PORT | connected GROUP | accepted GROUP
  *   member SOCKET state pending|idle|running|broken sock N weight W peer ADDR
- *   ready MEMBERS | sent N | received N | error WHAT: REASON
+ *   ready MEMBERS | sent N | received N | refused TOKEN error E reject R
+ *   | error WHAT: REASON
  */
 #include <srt.h>
 
@@ -53,6 +55,7 @@ struct options {
     int stabletimeo_ms;
     int loglevel;
     int join_at;
+    int groupconnect;
 };
 
 struct member_view {
@@ -226,6 +229,20 @@ static int read_message(const struct options *o, unsigned char *buf)
     return r <= 0 ? r : (int)len;
 }
 
+/* A member's connection attempt ended: report a failure with its
+ * SRT_REJ_* reason (a refused handshake). */
+static void on_member_connect(void *opaque, SRTSOCKET ns, int errorcode,
+                              const struct sockaddr *peer, int token)
+{
+    (void)opaque;
+    (void)peer;
+    if (errorcode != SRT_SUCCESS) {
+        fprintf(stderr, "refused %d error %d reject %d\n", token, errorcode,
+                srt_getrejectreason(ns));
+        fflush(stderr);
+    }
+}
+
 static int run_caller(SRT_GROUP_TYPE type, const struct options *o, int naddr, char **addrs)
 {
     SRTSOCKET group = srt_create_group(type);
@@ -256,6 +273,8 @@ static int run_caller(SRT_GROUP_TYPE type, const struct options *o, int naddr, c
         fprintf(stderr, "error --join-at needs a second address\n");
         return 2;
     }
+    if (srt_connect_callback(group, on_member_connect, NULL) == SRT_ERROR)
+        fail("srt_connect_callback");
     if (srt_connect_group(group, targets, naddr - late) == SRT_ERROR)
         fail("srt_connect_group");
     fprintf(stderr, "connected %d\n", (int)group);
@@ -320,7 +339,7 @@ static int run_listener(int port, const struct options *o)
     SRTSOCKET listener = srt_create_socket();
     if (listener == SRT_INVALID_SOCK)
         fail("srt_create_socket");
-    set_int(listener, SRTO_GROUPCONNECT, 1, "SRTO_GROUPCONNECT");
+    set_int(listener, SRTO_GROUPCONNECT, o->groupconnect, "SRTO_GROUPCONNECT");
     apply_common(listener, o);
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
@@ -397,7 +416,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-    struct options o = {120, NULL, 16, 1, 1000, 10000, 0, 0, -1, 0};
+    struct options o = {120, NULL, 16, 1, 1000, 10000, 0, 0, -1, 0, 1};
     if (argc < 2)
         usage();
     const char *mode = argv[1];
@@ -430,6 +449,7 @@ int main(int argc, char **argv)
         else if (strcmp(name, "stabletimeo") == 0) o.stabletimeo_ms = atoi(value);
         else if (strcmp(name, "loglevel") == 0) o.loglevel = atoi(value);
         else if (strcmp(name, "join-at") == 0) o.join_at = atoi(value);
+        else if (strcmp(name, "groupconnect") == 0) o.groupconnect = atoi(value);
         else usage();
     }
     if (o.size < 0 || o.size > MAX_MESSAGE)
