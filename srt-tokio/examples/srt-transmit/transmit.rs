@@ -5,6 +5,8 @@
 use std::fmt;
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -13,8 +15,12 @@ use srt_tokio::proto::connection::{MaxBandwidth, Stats};
 use srt_tokio::proto::crypto::KeyLength;
 use srt_tokio::proto::handshake::{Congestion as ProtoCongestion, CryptoMode};
 use srt_tokio::proto::packet::reject::RejectReason;
-use srt_tokio::uri::{Congestion, FileUri, Mode, SrtOptions, SrtUri, TransType, UdpUri, Uri};
-use srt_tokio::{SrtError, SrtSocket, SrtSocketBuilder};
+use srt_tokio::uri::{
+    Congestion, FileUri, GroupUri, GroupUriType, Mode, SrtOptions, SrtUri, TransType, UdpUri, Uri,
+};
+use srt_tokio::{
+    Accepted, GroupMember, GroupType, SrtError, SrtGroup, SrtSocket, SrtSocketBuilder,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UdpSocket;
 
@@ -40,6 +46,11 @@ srt-live-transmit. URIs:
         &pbkeylen=16|24|32&streamid=..&maxbw=BYTES/S&... (libsrt's names)
   udp://HOST:PORT   input: bind and read datagrams; output: send to it
   file://con        standard input / standard output
+  srt:////group?type=broadcast|backup&nodes=HOST:PORT,HOST:PORT&latency=..
+  srt://*?type=broadcast|backup&latency=.. HOST:PORT[?weight=N] ...
+                    a socket group (libsrt srt-test-live's forms): one
+                    member per node, the options shared; the receiving
+                    side listens with srt://:PORT?groupconnect=1
 
 options (`-x N` or `-x:N`):
   -s, -stats, -stats-report-frequency N
@@ -67,13 +78,22 @@ pub enum StatsFormat {
     Csv,
 }
 
+/// An input or output: a URI, or a socket group of SRT callers.
+#[derive(Debug, Clone)]
+pub enum Medium {
+    /// `srt://`, `udp://` or `file://`.
+    Uri(Uri),
+    /// A caller socket group ([`GroupUri`]).
+    Group(GroupUri),
+}
+
 /// The parsed command line.
 #[derive(Debug, Clone)]
 pub struct Args {
     /// Where the stream comes from.
-    pub input: Uri,
+    pub input: Medium,
     /// Where it goes.
-    pub output: Uri,
+    pub output: Medium,
     /// Print statistics every this many packets.
     pub stats_every: Option<u64>,
     /// In this format.
@@ -199,10 +219,25 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>
     let mut chunk = LIVE_CHUNK;
     let mut verbose = false;
     let mut quiet = false;
-    let mut rest = args.into_iter();
+    let mut rest = args.into_iter().peekable();
     while let Some(arg) = rest.next() {
         let Some(flag) = arg.strip_prefix('-').filter(|f| !f.is_empty()) else {
-            uris.push(arg);
+            if arg.starts_with("srt://*") {
+                // A group header: the nodes follow, up to the next URI or
+                // option.
+                let mut nodes = Vec::new();
+                while let Some(node) = rest.next_if(|a| !a.starts_with('-') && !a.contains("://")) {
+                    nodes.push(node);
+                }
+                let group =
+                    GroupUri::from_args(&arg, &nodes).map_err(|error| TransmitError::Uri {
+                        uri: format!("{arg} {}", nodes.join(" ")),
+                        error,
+                    })?;
+                uris.push(Err(group));
+            } else {
+                uris.push(Ok(arg));
+            }
             continue;
         };
         let flag = flag.trim_start_matches('-');
@@ -258,15 +293,22 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>
             }
         }
     }
-    let [input, output] = <[String; 2]>::try_from(uris).map_err(|uris| {
+    let [input, output] = <[Result<String, GroupUri>; 2]>::try_from(uris).map_err(|uris| {
         TransmitError::Usage(format!(
             "expected INPUT-URI OUTPUT-URI, got {} URIs (-h for help)",
             uris.len()
         ))
     })?;
-    let parse = |uri: String| {
-        uri.parse::<Uri>()
-            .map_err(|error| TransmitError::Uri { uri, error })
+    let parse = |uri: Result<String, GroupUri>| match uri {
+        Err(group) => Ok(Medium::Group(group)),
+        Ok(uri) if GroupUri::is_group(&uri) => uri
+            .parse::<GroupUri>()
+            .map(Medium::Group)
+            .map_err(|error| TransmitError::Uri { uri, error }),
+        Ok(uri) => uri
+            .parse::<Uri>()
+            .map(Medium::Uri)
+            .map_err(|error| TransmitError::Uri { uri, error }),
     };
     Ok(Some(Args {
         input: parse(input)?,
@@ -294,7 +336,7 @@ pub fn builder_for(uri: &SrtUri) -> Result<SrtSocketBuilder, TransmitError> {
         )));
     }
     let o: &SrtOptions = &uri.options;
-    let unsupported: [(&str, bool); 20] = [
+    let unsupported: [(&str, bool); 18] = [
         ("kmrefreshrate", o.kmrefreshrate.is_some()),
         ("kmpreannounce", o.kmpreannounce.is_some()),
         ("tsbpdmode", o.tsbpdmode == Some(false)),
@@ -307,8 +349,6 @@ pub fn builder_for(uri: &SrtUri) -> Result<SrtSocketBuilder, TransmitError> {
         ("retransmitalgo", o.retransmitalgo.is_some()),
         ("packetfilter", o.packetfilter.is_some()),
         ("minversion", o.minversion.is_some()),
-        ("groupconnect", o.groupconnect == Some(true)),
-        ("groupminstabletimeo", o.groupminstabletimeo.is_some()),
         ("iptos", o.iptos.is_some()),
         ("ipttl", o.ipttl.is_some()),
         ("ipv6only", o.ipv6only.is_some()),
@@ -322,6 +362,12 @@ pub fn builder_for(uri: &SrtUri) -> Result<SrtSocketBuilder, TransmitError> {
         )));
     }
     let mut b = SrtSocket::builder();
+    if o.groupconnect == Some(true) {
+        b = b.group_connect(true);
+    }
+    if let Some(t) = o.groupminstabletimeo {
+        b = b.group_stability_timeout(t);
+    }
     // The preset first: the options below refine it.
     if let Some(t) = o.transtype {
         b = b.transtype(match t {
@@ -445,9 +491,112 @@ async fn resolve(
     })
 }
 
-/// Opens the SRT side: calls, listens (and accepts one caller) or
-/// rendezvous, as the URI says.
-async fn open_srt(uri: &SrtUri, verbose: bool) -> Result<SrtSocket, TransmitError> {
+/// An SRT connection or socket group, read and written alike.
+enum SrtConn {
+    Socket(SrtSocket),
+    Group(SrtGroup),
+}
+
+impl SrtConn {
+    fn socket(&self) -> Option<&SrtSocket> {
+        match self {
+            Self::Socket(s) => Some(s),
+            Self::Group(_) => None,
+        }
+    }
+
+    async fn close(self) -> Result<(), SrtError> {
+        match self {
+            Self::Socket(s) => s.close().await,
+            Self::Group(g) => g.close().await,
+        }
+    }
+}
+
+impl futures_util::Stream for SrtConn {
+    type Item = io::Result<(Instant, Bytes)>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        match self.get_mut() {
+            Self::Socket(s) => s.poll_next_unpin(cx),
+            Self::Group(g) => g.poll_next_unpin(cx),
+        }
+    }
+}
+
+impl futures_util::Sink<(Instant, Bytes)> for SrtConn {
+    type Error = io::Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Socket(s) => s.poll_ready_unpin(cx),
+            Self::Group(g) => g.poll_ready_unpin(cx),
+        }
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: (Instant, Bytes)) -> io::Result<()> {
+        match self.get_mut() {
+            Self::Socket(s) => s.start_send_unpin(item),
+            Self::Group(g) => g.start_send_unpin(item),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Socket(s) => s.poll_flush_unpin(cx),
+            Self::Group(g) => g.poll_flush_unpin(cx),
+        }
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Socket(s) => s.poll_close_unpin(cx),
+            Self::Group(g) => g.poll_close_unpin(cx),
+        }
+    }
+}
+
+/// Connects a caller socket group to every node of `uri`.
+async fn open_group(uri: &GroupUri, verbose: bool) -> Result<SrtConn, TransmitError> {
+    let first = uri
+        .member_uri(0)
+        .ok_or_else(|| TransmitError::Usage("a socket group needs a node".to_owned()))?;
+    let builder = builder_for(&first)?;
+    let (adapter, port) = first.local_binding();
+    let mut members = Vec::new();
+    for node in &uri.nodes {
+        let remote = resolve(&node.host, node.port, None).await?;
+        let mut member = GroupMember::new(remote).weight(node.weight);
+        if !adapter.is_empty() || port != 0 {
+            member = member.local(resolve(adapter, port, Some(remote)).await?);
+        }
+        members.push(member);
+    }
+    let group_type = match uri.group_type {
+        GroupUriType::Broadcast => GroupType::Broadcast,
+        GroupUriType::Backup => GroupType::Backup,
+    };
+    let what = format!(
+        "{} group of {} nodes",
+        uri.group_type.as_str(),
+        uri.nodes.len()
+    );
+    let group = builder
+        .call_group(group_type, members)
+        .await
+        .map_err(|error| TransmitError::Connect {
+            what: what.clone(),
+            error,
+        })?;
+    if verbose {
+        eprintln!("srt-transmit: {what} connected");
+    }
+    Ok(SrtConn::Group(group))
+}
+
+/// Opens the SRT side: calls, listens (and accepts one caller, or one
+/// socket group with `groupconnect`) or rendezvous, as the URI says.
+async fn open_srt(uri: &SrtUri, verbose: bool) -> Result<SrtConn, TransmitError> {
     let builder = builder_for(uri)?;
     let what = format!("srt://{}:{} ({})", uri.host, uri.port, uri.mode);
     let connect = |error| TransmitError::Connect {
@@ -470,8 +619,14 @@ async fn open_srt(uri: &SrtUri, verbose: bool) -> Result<SrtSocket, TransmitErro
             if verbose {
                 eprintln!("srt-transmit: listening on {}", listener.local_addr());
             }
-            match listener.next().await {
-                Some(Ok(socket)) => socket,
+            match listener.accept().await {
+                Some(Ok(Accepted::Socket(socket))) => socket,
+                Some(Ok(Accepted::Group(group))) => {
+                    if verbose {
+                        eprintln!("srt-transmit: {what} accepted a socket group");
+                    }
+                    return Ok(SrtConn::Group(group));
+                }
                 Some(Err(error)) => return Err(connect(error)),
                 None => return Err(connect(SrtError::TaskGone)),
             }
@@ -480,7 +635,7 @@ async fn open_srt(uri: &SrtUri, verbose: bool) -> Result<SrtSocket, TransmitErro
     if verbose {
         eprintln!("srt-transmit: {what} connected to {}", socket.peer_addr());
     }
-    Ok(socket)
+    Ok(SrtConn::Socket(socket))
 }
 
 /// What the SRT input yields: a message, its end, or an error.
@@ -490,14 +645,14 @@ type SrtItem = Option<io::Result<(Instant, Bytes)>>;
 enum Source {
     /// With the end or error seen while taking the messages that were
     /// ready, held for the next read.
-    Srt(SrtSocket, Option<SrtItem>),
+    Srt(SrtConn, Option<SrtItem>),
     Udp(udp::UdpInput),
     Stdin(tokio::io::Stdin, usize),
 }
 
 /// A medium the stream is written to.
 enum Sink {
-    Srt(SrtSocket),
+    Srt(SrtConn),
     Udp(udp::UdpOutput),
     Stdout(tokio::io::Stdout),
 }
@@ -534,7 +689,13 @@ fn file_path_unsupported(path: &str) -> TransmitError {
     ))
 }
 
-async fn open_source(uri: &Uri, args: &Args) -> Result<Source, TransmitError> {
+async fn open_source(medium: &Medium, args: &Args) -> Result<Source, TransmitError> {
+    let uri = match medium {
+        Medium::Group(group) => {
+            return Ok(Source::Srt(open_group(group, args.verbose).await?, None));
+        }
+        Medium::Uri(uri) => uri,
+    };
     match uri {
         Uri::Srt(srt) => Ok(Source::Srt(open_srt(srt, args.verbose).await?, None)),
         Uri::Udp(udp) => {
@@ -557,7 +718,11 @@ async fn open_source(uri: &Uri, args: &Args) -> Result<Source, TransmitError> {
     }
 }
 
-async fn open_sink(uri: &Uri, args: &Args) -> Result<Sink, TransmitError> {
+async fn open_sink(medium: &Medium, args: &Args) -> Result<Sink, TransmitError> {
+    let uri = match medium {
+        Medium::Group(group) => return Ok(Sink::Srt(open_group(group, args.verbose).await?)),
+        Medium::Uri(uri) => uri,
+    };
     match uri {
         Uri::Srt(srt) => Ok(Sink::Srt(open_srt(srt, args.verbose).await?)),
         Uri::Udp(udp) => {
@@ -652,7 +817,7 @@ impl Source {
 
     fn srt(&self) -> Option<&SrtSocket> {
         match self {
-            Self::Srt(s, _) => Some(s),
+            Self::Srt(s, _) => s.socket(),
             _ => None,
         }
     }
@@ -711,7 +876,7 @@ impl Sink {
 
     fn srt(&self) -> Option<&SrtSocket> {
         match self {
-            Self::Srt(s) => Some(s),
+            Self::Srt(s) => s.socket(),
             _ => None,
         }
     }
