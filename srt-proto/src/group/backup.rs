@@ -95,7 +95,11 @@ impl Group {
             } else {
                 self.stability_timeout(obs.srtt, obs.rttvar)
             };
-            let silent = now.duration_since(last) > lst;
+            // Silent: no answer for `lst` while one is owed (data sent and
+            // not yet acknowledged).
+            let silent = m
+                .owed_since
+                .is_some_and(|owed| now.duration_since(last.max(owed)) > lst);
             let (backup, fresh_since, unstable_since, wary_since) =
                 (m.backup, m.fresh_since, m.unstable_since, m.wary_since);
             let next = match backup {
@@ -234,6 +238,7 @@ impl Group {
         m.fresh_since = Some(now);
         m.unstable_since = None;
         m.wary_since = None;
+        m.owed_since = None;
         let needs_override = m.obs.is_some_and(|o| o.next_send_seq != replay_start);
         if needs_override {
             self.command(id, MemberCommand::OverrideSendSeq(replay_start));
@@ -250,6 +255,9 @@ impl Group {
         }
         if let Some(m) = self.members.get_mut(i) {
             m.sent += replayed;
+            if replayed > 0 {
+                m.owed_since.get_or_insert(now);
+            }
         }
         self.stats.replayed += replayed;
         self.stats.activations += 1;

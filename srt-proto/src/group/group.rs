@@ -292,6 +292,9 @@ impl Group {
             return;
         }
         member.obs = Some(obs);
+        if obs.send_buffer_empty() {
+            member.owed_since = None;
+        }
         self.sync_time_base(i);
     }
 
@@ -483,6 +486,7 @@ impl Group {
                 continue;
             }
             m.sent += 1;
+            m.owed_since.get_or_insert(now);
             let member = m.id;
             self.outputs.push_back(GroupOutput::Send {
                 member,

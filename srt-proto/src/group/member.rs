@@ -164,6 +164,11 @@ pub(crate) struct Member {
     pub(crate) fresh_since: Option<Instant>,
     pub(crate) unstable_since: Option<Instant>,
     pub(crate) wary_since: Option<Instant>,
+    /// Since when it owes an answer: the first message sent to it after
+    /// its send buffer was last seen empty. Silence only counts while an
+    /// answer is owed, so a sender that pauses does not make its active
+    /// member unstable (libsrt checks stability only when sending).
+    pub(crate) owed_since: Option<Instant>,
     /// The highest sequence number it brought (first or duplicate).
     pub(crate) last_seq: Option<SeqNumber>,
     /// The last `SkipReceiveTo` the group sent it.
@@ -187,6 +192,7 @@ impl Member {
             fresh_since: None,
             unstable_since: None,
             wary_since: None,
+            owed_since: None,
             last_seq: None,
             skipped_to: None,
             time_base_synced: false,

@@ -397,6 +397,47 @@ fn a_silent_active_member_is_replaced_by_the_standby_with_a_replay_of_what_is_un
 }
 
 #[test]
+fn a_pause_in_sending_does_not_make_the_active_member_unstable() {
+    let mut g = group(GroupType::Backup);
+    let a = connected(&mut g, 10, ms(0));
+    let b = connected(&mut g, 5, ms(0));
+    stream(&mut g, a, 1, 300, ISN + 280);
+    // Everything acknowledged, then nothing sent for two seconds: the peer
+    // has nothing to answer (keepalives only every second).
+    let seq = g.next_send_seq().as_u32();
+    g.observe(a, obs(ms(300), seq), ms(300));
+    g.observe(b, obs(ms(300), ISN), ms(300));
+    for t in 300..2_300 {
+        g.handle_timeout(ms(t));
+        assert!(
+            !outputs(&mut g)
+                .iter()
+                .any(|x| matches!(x, GroupOutput::Event(GroupEvent::ActiveSwitched { .. }))),
+            "switched at {t} ms while idle"
+        );
+    }
+    assert_eq!(
+        g.member(a).unwrap().backup_state,
+        Some(BackupState::ActiveStable)
+    );
+    // Sending again: silence counts from the first unanswered message, so
+    // a member that stays silent is replaced 60 ms later.
+    let mut switched_at = None;
+    for t in 2_300..2_400 {
+        g.send(msg(t as u8), SendOptions::default(), ms(t)).unwrap();
+        g.handle_timeout(ms(t));
+        if switched_at.is_none()
+            && outputs(&mut g)
+                .iter()
+                .any(|x| matches!(x, GroupOutput::Event(GroupEvent::ActiveSwitched { .. })))
+        {
+            switched_at = Some(t);
+        }
+    }
+    assert_eq!(switched_at, Some(2_361));
+}
+
+#[test]
 fn replayed_messages_keep_their_origin_times() {
     let mut g = group(GroupType::Backup);
     let a = connected(&mut g, 10, ms(0));
