@@ -44,6 +44,9 @@ pub struct Connection {
     last_sent: Instant,
     last_received: Instant,
     linger_until: Option<Instant>,
+    /// Set when the peer's SHUTDOWN found live data held for TSBPD: the
+    /// latest instant the play-out of what is held may last.
+    playout_until: Option<Instant>,
     last_ackack: Option<(Instant, u32)>,
     gcm_variant: GcmVariant,
     ackacks_sent: u64,
@@ -149,6 +152,7 @@ impl Connection {
             last_sent: now,
             last_received: now,
             linger_until: None,
+            playout_until: None,
             last_ackack: None,
             gcm_variant,
             ackacks_sent: 0,
@@ -204,11 +208,21 @@ impl Connection {
             return;
         }
         self.last_received = now;
-        self.receiver.observe_timestamp(packet.timestamp(), now);
-        // A data packet is read where it lies, not copied out of `packet`.
+        if self.playout_until.is_some() {
+            // The peer is gone: a data packet the network held back still
+            // joins the play-out; control packets mean nothing any more.
+            if let Packet::Data(data) = &mut packet {
+                self.receiver.on_data_mut(data, now);
+            }
+            self.collect(now);
+            return;
+        }
+        // A data packet is read where it lies, not copied out of `packet`
+        // (and places the TSBPD time base itself, unless retransmitted).
         if let Packet::Data(data) = &mut packet {
             self.receiver.on_data_mut(data, now);
         } else if let Packet::Control(control) = packet {
+            self.receiver.observe_timestamp(control.timestamp, now);
             self.handle_control(control, now);
         }
         self.collect(now);
@@ -227,7 +241,7 @@ impl Connection {
                 self.receiver.on_ackack(ack_number, control.timestamp, now);
             }
             ControlBody::DropRequest(req) => self.receiver.on_drop_request(&req, now),
-            ControlBody::Shutdown => self.close_with(CloseReason::PeerShutdown, false),
+            ControlBody::Shutdown => self.on_peer_shutdown(now),
             ControlBody::PeerError { code } => {
                 self.close_with(CloseReason::PeerError(code), false);
             }
@@ -281,10 +295,47 @@ impl Connection {
             .push_back(ControlBody::KeyMaterialResponse(Box::new(response)));
     }
 
+    /// The peer sent SHUTDOWN. A live receiver still holding data for
+    /// TSBPD plays it out: each packet at its delivery time (the too-late
+    /// drop skipping what never came, as before), with no ACK, NAK or
+    /// keepalive going out (nothing is left to answer them or to repair a
+    /// loss), until nothing is held or the last packet held was due,
+    /// bounded by the peer idle timeout. Otherwise (file mode, or nothing
+    /// held) the connection closes at once: in file mode everything
+    /// received in order was delivered as it arrived.
+    fn on_peer_shutdown(&mut self, now: Instant) {
+        if self.playout_until.is_some() {
+            return;
+        }
+        self.receiver.deliver(now);
+        let due = self
+            .receiver
+            .last_held_due()
+            .filter(|due| *due > now && self.receiver.held_packets() > 0);
+        let Some(due) = due else {
+            self.receiver.discard_held();
+            self.close_with(CloseReason::PeerShutdown, false);
+            return;
+        };
+        let bound = now.saturating_add(self.params.options.peer_idle_timeout);
+        self.playout_until = Some(due.min(bound));
+        self.state = ConnectionState::Closing;
+        self.linger_until = None;
+        self.control.clear();
+    }
+
     /// Moves receiver output into the connection's queues.
     fn collect(&mut self, now: Instant) {
         self.receiver
             .drain_into(&mut self.control, &mut self.events);
+        if let Some(until) = self.playout_until {
+            self.control.clear();
+            if self.receiver.held_packets() == 0 || now >= until {
+                self.receiver.discard_held();
+                self.close_with(CloseReason::PeerShutdown, false);
+            }
+            return;
+        }
         if self.state == ConnectionState::Closing {
             let drained = self.sender.is_empty();
             let expired = self.linger_until.is_none_or(|t| now >= t);
@@ -298,6 +349,12 @@ impl Connection {
         if self.state == ConnectionState::Closed {
             return;
         }
+        // What was delivered before the close is reported before it.
+        self.receiver
+            .drain_into(&mut self.control, &mut self.events);
+        if self.playout_until.take().is_some() {
+            self.control.clear();
+        }
         if send_shutdown {
             self.control.push_back(ControlBody::Shutdown);
         }
@@ -310,6 +367,11 @@ impl Connection {
     pub fn handle_timeout(&mut self, now: Instant) {
         let now = self.advance(now);
         if self.state == ConnectionState::Closed {
+            return;
+        }
+        if self.playout_until.is_some() {
+            self.receiver.deliver(now);
+            self.collect(now);
             return;
         }
         if now.duration_since(self.last_received) >= self.params.options.peer_idle_timeout {
@@ -347,9 +409,17 @@ impl Connection {
 
     /// Closes gracefully: the send buffer drains for up to the linger time
     /// (`SRTO_LINGER`), then SHUTDOWN goes out and
-    /// [`CloseReason::LocalClose`] is reported.
+    /// [`CloseReason::LocalClose`] is reported. During the play-out that
+    /// follows the peer's SHUTDOWN it ends the play-out at once (what is
+    /// still held counts as dropped; the reason stays
+    /// [`CloseReason::PeerShutdown`]).
     pub fn close(&mut self, now: Instant) {
         let now = self.advance(now);
+        if self.playout_until.is_some() {
+            self.receiver.discard_held();
+            self.close_with(CloseReason::PeerShutdown, false);
+            return;
+        }
         if self.state != ConnectionState::Connected {
             return;
         }
@@ -374,7 +444,7 @@ impl Connection {
                 body,
             }));
         }
-        if self.state == ConnectionState::Closed {
+        if self.state == ConnectionState::Closed || self.playout_until.is_some() {
             return None;
         }
         let packet = self.sender.poll_transmit(now)?;
@@ -392,6 +462,13 @@ impl Connection {
     pub fn next_timeout(&self) -> Option<Instant> {
         if self.state == ConnectionState::Closed {
             return None;
+        }
+        if let Some(until) = self.playout_until {
+            let next = self
+                .receiver
+                .next_delivery()
+                .map_or(until, |d| d.min(until));
+            return Some(next);
         }
         let o = &self.params.options;
         let mut t = self.last_received.saturating_add(o.peer_idle_timeout);
@@ -423,6 +500,7 @@ impl Connection {
         c.km_sent = s.km_sent;
         c.km_received = self.km_received;
         c.send_duration = self.send_duration;
+        c.tail_probes = s.tail_probes;
         c
     }
 
@@ -489,8 +567,12 @@ impl Connection {
     }
 
     /// The sending direction: open, draining its buffer after
-    /// [`Connection::close`] (linger), or closed.
+    /// [`Connection::close`] (linger), or closed (also as soon as the peer
+    /// sent SHUTDOWN).
     pub fn send_state(&self) -> DirectionState {
+        if self.playout_until.is_some() {
+            return DirectionState::Closed;
+        }
         match self.state {
             ConnectionState::Connected => DirectionState::Open,
             ConnectionState::Closing => DirectionState::Draining,
@@ -499,8 +581,15 @@ impl Connection {
     }
 
     /// The receiving direction: open until the connection closes (data
-    /// keeps being delivered while the sending side lingers).
+    /// keeps being delivered while the sending side lingers); draining
+    /// while a live receiver plays out what it held when the peer sent
+    /// SHUTDOWN (the peer's shutdown is known then; the
+    /// [`ConnectionEvent::Closed`] with [`CloseReason::PeerShutdown`]
+    /// follows the play-out).
     pub fn receive_state(&self) -> DirectionState {
+        if self.playout_until.is_some() {
+            return DirectionState::Draining;
+        }
         match self.state {
             ConnectionState::Connected | ConnectionState::Closing => DirectionState::Open,
             ConnectionState::Closed => DirectionState::Closed,

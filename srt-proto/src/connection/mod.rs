@@ -112,9 +112,25 @@
 //!   announced with DROPREQ). Packets the receiver dropped and acknowledged
 //!   past are not sender drops, so the sender's count is normally the
 //!   smaller; it is larger only when ACKs stop for over a second.
-//! - A lost last packet of a live stream is invisible to both sides
-//!   (nothing later reveals the gap, and libsrt's live sender has no
-//!   retransmission timer when the peer sends NAK reports).
+//! - Tail loss: a lost last packet of a live stream is invisible to both
+//!   sides in libsrt (nothing later reveals the gap, and its live sender
+//!   has no retransmission timer when the peer sends NAK reports). Here the
+//!   live sender probes instead: when nothing new went out for `SRTT +
+//!   4·RTTVar + 30 ms` while packets wait for acknowledgement, it resends
+//!   the last one (counted in [`Counters::tail_probes`]), once per such
+//!   timeout until it is acknowledged or too late. A clean link never
+//!   probes while a stream flows.
+//! - SHUTDOWN from the peer: libsrt's receiver closes at once and throws
+//!   away what it held for TSBPD (the last `latency` of the stream). Here
+//!   a live receiver plays that out first: the connection is
+//!   [`ConnectionState::Closing`], its send direction closed and its
+//!   receive direction [`DirectionState::Draining`]; each message goes at
+//!   its TSBPD time (the too-late drop skips what never came, counted as
+//!   dropped); no ACK, NAK or keepalive goes out (the peer is gone, so
+//!   nothing could be repaired); then [`CloseReason::PeerShutdown`] once
+//!   nothing is held, or at the latest when the last packet held was due
+//!   (bounded by the peer idle timeout). In file mode everything received
+//!   in order was delivered as it arrived, so the close is immediate.
 //! - Statistics count payload bytes; [`Traffic::bytes_with_headers`] gives
 //!   libsrt's figures with 44 header bytes per packet.
 
@@ -294,7 +310,9 @@ pub enum ConnectionState {
     /// Sending and receiving.
     Connected,
     /// [`Connection::close`] was called: no new data is accepted, the send
-    /// buffer drains (linger), then SHUTDOWN goes out.
+    /// buffer drains (linger), then SHUTDOWN goes out. Or the peer sent
+    /// SHUTDOWN while a live receiver held data: it plays that out at its
+    /// TSBPD times, then closes ([`DirectionState::Draining`] receiving).
     Closing,
     /// Closed (see the [`ConnectionEvent::Closed`] reason).
     Closed,
@@ -305,8 +323,10 @@ pub enum ConnectionState {
 pub enum DirectionState {
     /// Data flows.
     Open,
-    /// Sending only: [`Connection::close`] was called; what is buffered
-    /// still goes out (linger), nothing new is accepted.
+    /// Finishing what is buffered, nothing new accepted. Sending:
+    /// [`Connection::close`] was called and the send buffer still goes out
+    /// (linger). Receiving: the peer sent SHUTDOWN and the live receiver
+    /// plays out what it holds, each message at its TSBPD time.
     Draining,
     /// Nothing more flows this way.
     Closed,

@@ -103,6 +103,11 @@ pub struct Counters {
     pub km_received: u64,
     /// `usSndDuration`: time the sender had data to send.
     pub send_duration: Duration,
+    /// Tail-loss probes: the last unacknowledged packet resent (and
+    /// counted in `retransmitted` too) because nothing new was sent for a
+    /// retransmission timeout, so a lost last packet is found (live mode;
+    /// libsrt has none).
+    pub tail_probes: u64,
 }
 
 impl Counters {
@@ -135,6 +140,7 @@ impl Counters {
             km_sent: self.km_sent.saturating_sub(earlier.km_sent),
             km_received: self.km_received.saturating_sub(earlier.km_received),
             send_duration: self.send_duration.saturating_sub(earlier.send_duration),
+            tail_probes: self.tail_probes.saturating_sub(earlier.tail_probes),
         }
     }
 }

@@ -184,8 +184,46 @@ impl Receiver {
         }
     }
 
+    /// Packets stored and not yet delivered.
+    pub(crate) fn held_packets(&self) -> usize {
+        self.buf.packets()
+    }
+
+    /// When the last packet held is due (TSBPD only): the latest the
+    /// play-out after the peer's SHUTDOWN can last.
+    pub(crate) fn last_held_due(&self) -> Option<Instant> {
+        if !self.cfg.tsbpd {
+            return None;
+        }
+        let (_, last) = self.buf.timespan()?;
+        Some(self.tsbpd.delivery_time(last))
+    }
+
+    /// Gives up on everything still held (the play-out after the peer's
+    /// SHUTDOWN is over): stored packets and the gaps between them count
+    /// as dropped, as the too-late drop counts them.
+    pub(crate) fn discard_held(&mut self) {
+        let span = self.buf.span();
+        if span == 0 {
+            return;
+        }
+        let d = self.buf.drop_front(span);
+        let avg = self.average_payload();
+        let lost = d.missing + d.requested;
+        self.counters
+            .receive_drop
+            .add_many(lost + d.discarded, lost * avg + d.discarded_bytes);
+        let start = self.buf.start();
+        if self.next_expected.is_before(start) {
+            self.next_expected = start;
+        }
+        self.loss.remove_before(start);
+        self.fresh.clear();
+        self.next_nak = None;
+    }
+
     /// When the next delivery or too-late drop is due (TSBPD only).
-    pub(super) fn next_delivery(&self) -> Option<Instant> {
+    pub(crate) fn next_delivery(&self) -> Option<Instant> {
         if !self.cfg.tsbpd {
             return None;
         }

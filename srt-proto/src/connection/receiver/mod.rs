@@ -246,7 +246,14 @@ impl Receiver {
         self.rate
             .on_arrival(packet.seq, len, packet.retransmitted, now);
         let ts = self.tsbpd.unwrap(packet.timestamp);
-        self.tsbpd.observe(ts, now);
+        // A retransmission carries its origin time but left the sender
+        // later: it cannot place the time base (the sender's tail-loss
+        // probe can be the first packet to arrive). Before any other
+        // packet did, its delivery time is unknown.
+        let unknown_time = self.cfg.tsbpd && packet.retransmitted && !self.tsbpd.has_base();
+        if !unknown_time {
+            self.tsbpd.observe(ts, now);
+        }
         let seq = packet.seq;
         let Some(off) = self.buf.offset(seq) else {
             self.counters.receive_belated.add(len);
@@ -267,6 +274,16 @@ impl Receiver {
             self.buf.get(off),
             Some(buffer::Slot::Full(_) | buffer::Slot::Dropped | buffer::Slot::Taken)
         ) {
+            return;
+        }
+        if unknown_time && !self.cfg.tlpktdrop {
+            // Nothing better to go by: late delivery is accepted anyway.
+            self.tsbpd.observe(ts, now);
+        }
+        if unknown_time && self.cfg.tlpktdrop {
+            // Its delivery time cannot be known: treated as belated.
+            self.counters.receive_belated.add(len);
+            self.track_sequence(seq, packet.retransmitted, now);
             return;
         }
         if self.cfg.tsbpd && self.cfg.tlpktdrop && self.tsbpd.delivery_time(ts) < now {

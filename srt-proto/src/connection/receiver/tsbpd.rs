@@ -113,6 +113,11 @@ impl TsbpdClock {
         }
     }
 
+    /// Whether a packet set the time base yet.
+    pub(crate) fn has_base(&self) -> bool {
+        self.base.is_some()
+    }
+
     /// The origin time of a packet on our clock (TSBPD time − latency).
     pub(crate) fn origin_time(&self, unwrapped: i64) -> Instant {
         let base = self.base.unwrap_or(0);

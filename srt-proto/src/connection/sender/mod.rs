@@ -17,7 +17,10 @@
 //!   older than `max(peer latency + SNDDROPDELAY, 1 s) + 20 ms`, whole
 //!   messages, announced with DROPREQ), runs the retransmission timer
 //!   (no ACK for `n·(RTT + 4·RTTVar + 20 ms) + 10 ms`: resend everything
-//!   unacknowledged) and repeats unanswered KMREQs.
+//!   unacknowledged) and repeats unanswered KMREQs. In live mode, where
+//!   that timer is off (the peer sends periodic NAKs), a tail-loss probe
+//!   takes its place for the one loss NAKs cannot report: see
+//!   [`Sender::handle_timeout`].
 //!
 //! Steady state allocates nothing: the buffer is a ring that grows to its
 //! high-water mark once, payloads are moved in as [`Bytes`] and handed out
@@ -185,6 +188,9 @@ pub(crate) struct Sender {
     last_ack_time: Instant,
     /// libsrt `m_iReXmitCount`: 1 after an ACK, +1 per timer expiry.
     rto_count: u64,
+    /// When a new packet last went out, or the tail-loss probe last
+    /// fired: the probe waits one retransmission timeout from it.
+    tail_probe_from: Instant,
     last_now: Instant,
     stats: SenderStats,
 }
@@ -238,6 +244,7 @@ impl Sender {
             last_full_ack: cfg.isn,
             last_ack_time: now,
             rto_count: 1,
+            tail_probe_from: now,
             last_now: now,
             stats: SenderStats::default(),
         };

@@ -37,6 +37,10 @@ pub(crate) struct SenderStats {
     /// Times the retransmission timer expired and resent unacknowledged
     /// packets.
     pub rto_expirations: u64,
+    /// Tail-loss probes sent: the last unacknowledged packet resent
+    /// because nothing new went out or was acknowledged for a
+    /// retransmission timeout (live mode; not in libsrt).
+    pub tail_probes: u64,
     /// `usPktSndPeriod`: the interval between data packets, nanoseconds.
     pub send_period_ns: u64,
     /// `mbpsMaxBW` as bytes per second: the live controller's bandwidth

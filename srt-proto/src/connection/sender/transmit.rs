@@ -6,7 +6,7 @@ use super::Sender;
 use super::congestion::{CongestionControl, SYN_INTERVAL_US};
 use crate::connection::RetransmitAlgorithm;
 use crate::packet::{DataPacket, Packet};
-use crate::seq::MsgNumber;
+use crate::seq::{MsgNumber, SeqRange};
 use crate::time::{Instant, Timestamp};
 use bytes::Bytes;
 use core::time::Duration;
@@ -69,6 +69,10 @@ impl Sender {
                 continue;
             }
             let packet = self.data_packet(index, entry, true);
+            if index + 1 == self.buffer.sent() {
+                // The last packet sent went again: the probe waits anew.
+                self.tail_probe_from = now;
+            }
             let len = packet.payload.len();
             if let Some(entry) = self.buffer.get_mut(index) {
                 entry.last_rexmit = Some(now);
@@ -114,6 +118,7 @@ impl Sender {
             return Some(self.control_packet(body, now));
         }
         entry.first_sent = Some(now);
+        self.tail_probe_from = now;
         let mut packet = DataPacket {
             seq: front.wrapping_add(index as u32),
             position: entry.position,
@@ -171,20 +176,38 @@ impl Sender {
         if let Some(at) = self.rto_deadline() {
             consider(at);
         }
+        if let Some(at) = self.tail_probe_deadline() {
+            consider(at);
+        }
         if let Some(at) = self.crypto.as_ref().and_then(|c| c.next_resend(self.rtt())) {
             consider(at);
         }
         next
     }
 
-    /// Runs the timers due at `now`: too-late drop, retransmission timer,
-    /// KMREQ repetition. Packets they produce come from
-    /// [`Self::poll_transmit`].
+    /// Runs the timers due at `now`: too-late drop, retransmission timer
+    /// or tail-loss probe, KMREQ repetition. Packets they produce come
+    /// from [`Self::poll_transmit`].
+    ///
+    /// The tail-loss probe (live mode with a peer sending periodic NAKs,
+    /// where libsrt has no retransmission timer): a lost last packet of a
+    /// stream that then goes quiet is seen by neither side, since nothing
+    /// later reveals the gap to the receiver. So when packets wait for
+    /// acknowledgement and no new packet went out for one retransmission
+    /// timeout, `SRTT + 4·RTTVar + 2·10 ms + 10 ms` (libsrt's first
+    /// `checkRexmitTimer` expiry; at least 30 ms, which keeps a full ACK,
+    /// up to 10 ms behind the packet, from looking lost), the last packet
+    /// sent is resent (`R` set), once per timeout, until it is
+    /// acknowledged or the too-late drop takes it. Received, it shows the
+    /// receiver any gap before it, which NAKs then repair as usual.
     pub(crate) fn handle_timeout(&mut self, now: Instant) {
         let now = self.advance(now);
         self.drop_too_late(now);
         if self.rto_deadline().is_some_and(|at| at <= now) {
             self.on_rto(now);
+        }
+        if self.tail_probe_deadline().is_some_and(|at| at <= now) {
+            self.on_tail_probe(now);
         }
         let srtt = self.rtt();
         if let Some(crypto) = &mut self.crypto {
@@ -207,6 +230,45 @@ impl Sender {
             .saturating_add(SYN_INTERVAL_US);
         // libsrt fires once `now` is strictly past the deadline.
         Some(self.last_ack_time + Duration::from_micros(wait.saturating_add(1)))
+    }
+
+    /// When the tail-loss probe fires (see [`Self::handle_timeout`]): one
+    /// timeout after the last new packet, probe or retransmission of the
+    /// last packet sent, while that packet waits for acknowledgement and
+    /// is neither dropped (a DROPREQ told the peer) nor already waiting
+    /// for retransmission; live mode with periodic NAKs only. (Each of
+    /// the events that make the packet eligible again, a new packet and
+    /// a retransmission, restarts the wait: the deadline is never in the
+    /// past once the timers ran.)
+    fn tail_probe_deadline(&self) -> Option<Instant> {
+        if !(self.live && self.peer_nak_report) {
+            return None;
+        }
+        let last = self.buffer.sent().checked_sub(1)?;
+        let entry = self.buffer.get(last)?;
+        if entry.dropped || entry.needs_rexmit {
+            return None;
+        }
+        let wait = self.rto_interval_us().saturating_add(SYN_INTERVAL_US);
+        Some(self.tail_probe_from + Duration::from_micros(wait))
+    }
+
+    /// Flags the last packet sent (eligible: see
+    /// [`Self::tail_probe_deadline`]) for retransmission; the next probe
+    /// waits a timeout from now.
+    fn on_tail_probe(&mut self, now: Instant) {
+        self.tail_probe_from = now;
+        let Some(last) = self.buffer.sent().checked_sub(1) else {
+            return;
+        };
+        let seq = self.buffer.front().wrapping_add(last as u32);
+        let Some(range) = SeqRange::new(seq, seq) else {
+            return;
+        };
+        let (flagged, _, _) = self.buffer.flag_rexmit(range);
+        if flagged > 0 {
+            self.stats.tail_probes = self.stats.tail_probes.saturating_add(1);
+        }
     }
 
     /// `SRTT + 4·RTTVar + 2·SYN`, microseconds.

@@ -150,15 +150,6 @@ fn retransmission_timer_resends_unacknowledged_packets() {
 }
 
 #[test]
-fn live_retransmission_timer_is_off_when_the_peer_sends_periodic_naks() {
-    let mut s = Sender::new(live_config(), ms(0));
-    s.push(payload(100), &opts(), ms(0)).unwrap();
-    flush(&mut s, ms(0));
-    s.handle_timeout(ms(900));
-    assert!(flush(&mut s, ms(900)).is_empty());
-}
-
-#[test]
 fn reduced_algorithm_does_not_resend_within_a_round_trip() {
     let mut s = Sender::new(
         SenderConfig {

@@ -1,6 +1,6 @@
 //! The sender's behaviours, one per test: sending and acknowledgement
-//! ([`send`]), loss, drops and timers ([`loss`]), encryption and the
-//! property test ([`keys`]).
+//! ([`send`]), loss, drops and timers ([`loss`]), the live tail-loss probe
+//! ([`tail`]), encryption and the property test ([`keys`]).
 
 pub(super) use super::*;
 pub(super) use crate::crypto::{
@@ -15,6 +15,7 @@ pub(super) use alloc::vec::Vec;
 mod keys;
 mod loss;
 mod send;
+mod tail;
 
 pub(super) const PEER: u32 = 0x0BAD_CAFE;
 
