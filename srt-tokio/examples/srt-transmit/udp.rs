@@ -93,7 +93,9 @@ impl UdpInput {
                     .await
             }
             None => {
-                arena.reserve(PLAIN_SLOT);
+                if arena.capacity() < PLAIN_SLOT {
+                    *arena = BytesMut::with_capacity(ARENA);
+                }
                 socket.recv_buf(arena).await?;
                 out.push(arena.split().freeze());
                 Ok(())
@@ -126,19 +128,19 @@ impl RecvBatch {
             let Some(data) = chunk.get(..meta.len) else {
                 continue;
             };
-            arena.reserve(data.len());
-            arena.extend_from_slice(data);
-            let all = arena.split().freeze();
+            // One datagram after the other (GRO: `stride` bytes each), so
+            // an arena's slack is less than one datagram.
             let stride = if meta.stride == 0 {
-                all.len()
+                data.len()
             } else {
                 meta.stride
             };
-            let mut at = 0;
-            while at < all.len() {
-                let end = at.saturating_add(stride).min(all.len());
-                out.push(all.slice(at..end));
-                at = end;
+            for datagram in data.chunks(stride.max(1)) {
+                if arena.capacity() < datagram.len() {
+                    *arena = BytesMut::with_capacity(ARENA.max(datagram.len()));
+                }
+                arena.extend_from_slice(datagram);
+                out.push(arena.split().freeze());
             }
         }
         Ok(())

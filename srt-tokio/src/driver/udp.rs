@@ -27,7 +27,7 @@ pub(crate) const MAX_DATAGRAM: usize = 2048;
 
 /// Received datagrams are stored back to back in arenas of this size and
 /// handed on as slices of them: one allocation per ~90 full-size
-/// datagrams, and an arena whose datagrams are all gone is reused.
+/// datagrams, less than one datagram of slack each.
 pub(crate) const ARENA: usize = 128 * 1024;
 
 /// `SO_RCVBUF` asked for: libsrt's default `SRTO_UDP_RCVBUF` (8192 packets
@@ -120,10 +120,7 @@ impl Batched {
             let Some(data) = chunk.get(..meta.len) else {
                 continue;
             };
-            self.arena.reserve(data.len());
-            self.arena.extend_from_slice(data);
-            let all = self.arena.split().freeze();
-            push_segments(all, meta.stride, meta.addr, wakes);
+            store(&mut self.arena, data, meta.stride, meta.addr, wakes);
         }
         Ok(())
     }
@@ -193,21 +190,28 @@ fn gso_run(transmits: &[(SocketAddr, Bytes)], max: usize) -> usize {
     run
 }
 
-/// Splits what one read returned into its datagrams (`stride` bytes each,
-/// the last may be shorter; one datagram without GRO).
-fn push_segments(all: Bytes, stride: usize, from: SocketAddr, wakes: &mut Vec<Wake>) {
-    if stride == 0 || all.len() <= stride {
-        wakes.push(Wake::Datagram { from, data: all });
-        return;
-    }
-    let mut at = 0;
-    while at < all.len() {
-        let end = at.saturating_add(stride).min(all.len());
+/// Copies what one read returned into `arena`, one datagram (`stride`
+/// bytes, the last may be shorter; all of `data` without GRO) after the
+/// other, and pushes a [`Wake::Datagram`] for each. Each datagram is
+/// copied on its own so an arena's slack is less than one datagram: the
+/// receive buffer holds these slices for the whole latency window.
+fn store(
+    arena: &mut BytesMut,
+    data: &[u8],
+    stride: usize,
+    from: SocketAddr,
+    wakes: &mut Vec<Wake>,
+) {
+    let stride = if stride == 0 { data.len() } else { stride };
+    for datagram in data.chunks(stride.max(1)) {
+        if arena.capacity() < datagram.len() {
+            *arena = BytesMut::with_capacity(ARENA.max(datagram.len()));
+        }
+        arena.extend_from_slice(datagram);
         wakes.push(Wake::Datagram {
             from,
-            data: all.slice(at..end),
+            data: arena.split().freeze(),
         });
-        at = end;
     }
 }
 
@@ -253,9 +257,10 @@ mod tests {
 
     #[test]
     fn a_coalesced_read_splits_at_the_stride() {
-        let all = Bytes::from((0..10u8).collect::<Vec<_>>());
+        let all: Vec<u8> = (0..10u8).collect();
+        let mut arena = BytesMut::new();
         let mut wakes = Vec::new();
-        push_segments(all, 4, peer(9), &mut wakes);
+        store(&mut arena, &all, 4, peer(9), &mut wakes);
         let parts: Vec<Vec<u8>> = wakes
             .into_iter()
             .map(|w| match w {
@@ -267,6 +272,25 @@ mod tests {
             })
             .collect();
         assert_eq!(parts, [vec![0, 1, 2, 3], vec![4, 5, 6, 7], vec![8, 9]]);
+    }
+
+    #[test]
+    fn datagrams_are_stored_back_to_back_in_one_arena() {
+        let mut arena = BytesMut::with_capacity(ARENA);
+        let mut wakes = Vec::new();
+        store(&mut arena, &[1; 1332], 0, peer(9), &mut wakes);
+        store(&mut arena, &[2; 2664], 1332, peer(9), &mut wakes);
+        let data: Vec<Bytes> = wakes
+            .into_iter()
+            .map(|w| match w {
+                Wake::Datagram { data, .. } => data,
+                _ => panic!("not a datagram"),
+            })
+            .collect();
+        assert_eq!(data.len(), 3);
+        let gap = |a: &Bytes, b: &Bytes| b.as_ptr() as usize - a.as_ptr() as usize;
+        assert_eq!(gap(&data[0], &data[1]), 1332);
+        assert_eq!(gap(&data[1], &data[2]), 1332);
     }
 
     #[test]
