@@ -435,9 +435,12 @@ fn a_clean_link_never_probes_a_sparse_stream_whose_every_packet_ends_a_burst() {
 }
 
 #[test]
-fn with_loss_the_tail_of_every_stream_is_delivered() {
+fn with_loss_the_tail_of_the_stream_is_delivered_too() {
     // 10 % loss both ways, eager repair: the last messages of the stream
     // (after the measured window) arrive too, probed when they were lost.
+    // (Not always: about 2 streams in 1000 still lose their tail, when
+    // the packet and its probes are all lost within the latency; see
+    // `tail_loss_rate_at_ten_percent_loss`.)
     let mut probes = 0;
     for seed in 0..6 {
         let o = Scenario {
@@ -468,4 +471,34 @@ fn a_probe_arriving_before_any_other_packet_is_not_delivered_late() {
     assert_eq!(w.b.stats(w.now).total.receive_belated.packets, 1);
     assert_eq!(w.a.stats(w.now).total.tail_probes, 1);
     assert!(w.a.is_send_buffer_empty());
+}
+
+/// How often the tail of a stream is still lost at 10 % loss both ways
+/// (eager repair, latency 200 ms, RTT 40 ms): `SEEDS=a..b` (default
+/// 0..1000), five-second streams.
+#[test]
+#[ignore = "measurement; run in release"]
+fn tail_loss_rate_at_ten_percent_loss() {
+    let range = std::env::var("SEEDS").ok().and_then(|r| {
+        let (a, b) = r.split_once("..")?;
+        Some(a.parse::<u64>().ok()?..b.parse::<u64>().ok()?)
+    });
+    let range = range.unwrap_or(0..1000);
+    let (mut runs, mut lost_tails, mut probes) = (0u64, 0u64, 0u64);
+    for seed in range {
+        let o = Scenario {
+            link: random_loss(10.0),
+            repair: Repair::Eager,
+            ..Scenario::live(seed, 5)
+        }
+        .run()
+        .unwrap();
+        runs += 1;
+        probes += o.sender_stats.unwrap().total.tail_probes;
+        if o.after_last != 0 {
+            lost_tails += 1;
+            eprintln!("seed {seed}: last {} messages lost", o.after_last);
+        }
+    }
+    eprintln!("{lost_tails} of {runs} streams lost their tail; {probes} tail probes");
 }

@@ -78,7 +78,8 @@ pub struct Scenario {
 
 impl Outcome {
     /// Every message the receiver did not deliver is one it counted as
-    /// dropped (the last few may be invisible to it: nothing came after
+    /// dropped (the last few may have gone unseen: when the last packet
+    /// and the sender's tail-loss probes are all lost, nothing reveals
     /// them).
     pub fn drops_accounted(&self) -> bool {
         self.missing <= self.receiver_dropped
@@ -136,8 +137,8 @@ impl Scenario {
         a.skew_ppm = self.sender_skew_ppm;
         // The stream runs on for a while after the measured window, so a
         // loss near its end is revealed by later packets (a lost last
-        // packet is invisible to ARQ: libsrt's live sender has no
-        // retransmission timer when the peer sends NAK reports).
+        // packet is found only by the sender's tail-loss probe, one
+        // retransmission timeout later; libsrt's live sender has none).
         let src = Source::live(self.bits_per_second, 1316, self.start, until + STREAM_TAIL);
         let window =
             (until.duration_since(self.start).as_nanos()).div_ceil(src.interval.as_nanos()) as u64;

@@ -200,6 +200,16 @@ impl Sender {
     /// sent is resent (`R` set), once per timeout, until it is
     /// acknowledged or the too-late drop takes it. Received, it shows the
     /// receiver any gap before it, which NAKs then repair as usual.
+    ///
+    /// The wait restarts with each new packet (and each resend of the last
+    /// one), not with ACKs: an ACK held back by a hole under repair near
+    /// the end would keep pushing the probe past the latency. Measured at
+    /// 10 % loss both ways, latency 200 ms, RTT 40 ms, 1000 five-second
+    /// streams: 87 lost their tail without the probe, 2 with it (13 when
+    /// ACKs restarted the wait too), for about one probe per stream whose
+    /// last round trip saw a loss (`connection_tail`'s
+    /// `tail_loss_rate_at_ten_percent_loss`). A clean link never probes
+    /// while the stream flows.
     pub(crate) fn handle_timeout(&mut self, now: Instant) {
         let now = self.advance(now);
         self.drop_too_late(now);
