@@ -45,6 +45,7 @@ srt-live-transmit. URIs:
   srt://HOST:PORT?mode=caller|listener|rendezvous&latency=MS&passphrase=..
         &pbkeylen=16|24|32&streamid=..&maxbw=BYTES/S&... (libsrt's names)
   udp://HOST:PORT   input: bind and read datagrams; output: send to it
+        ?adapter=IP&rcvbuf=BYTES&sndbuf=BYTES (SO_RCVBUF, SO_SNDBUF)
   file://con        standard input / standard output
   srt:////group?type=broadcast|backup&nodes=HOST:PORT,HOST:PORT&latency=..
   srt://*?type=broadcast|backup&latency=.. HOST:PORT[?weight=N] ...
@@ -669,15 +670,10 @@ fn check_udp(uri: &UdpUri) -> Result<(), TransmitError> {
         ));
     }
     let o = &uri.options;
-    if o.iptos.is_some()
-        || o.ttl.is_some()
-        || o.mcloop.is_some()
-        || o.rcvbuf.is_some()
-        || o.sndbuf.is_some()
-        || o.source.is_some()
-    {
+    if o.iptos.is_some() || o.ttl.is_some() || o.mcloop.is_some() || o.source.is_some() {
         return Err(TransmitError::Unsupported(
-            "UDP options other than adapter are not supported by srt-transmit".to_owned(),
+            "UDP options other than adapter, rcvbuf and sndbuf are not supported by srt-transmit"
+                .to_owned(),
         ));
     }
     Ok(())
@@ -709,7 +705,7 @@ async fn open_source(medium: &Medium, args: &Args) -> Result<Source, TransmitErr
             let what = "binding the UDP input";
             let socket = UdpSocket::bind(local)
                 .await
-                .and_then(|s| udp::UdpInput::new(s, udp::batching_enabled()))
+                .and_then(|s| udp::UdpInput::new(s, udp::batching_enabled(), &udp.options))
                 .map_err(|error| TransmitError::Io { what, error })?;
             Ok(Source::Udp(socket))
         }
@@ -733,7 +729,7 @@ async fn open_sink(medium: &Medium, args: &Args) -> Result<Sink, TransmitError> 
             let what = "binding the UDP output";
             let socket = UdpSocket::bind(local)
                 .await
-                .and_then(|s| udp::UdpOutput::new(s, dest, udp::batching_enabled()))
+                .and_then(|s| udp::UdpOutput::new(s, dest, udp::batching_enabled(), &udp.options))
                 .map_err(|error| TransmitError::Io { what, error })?;
             Ok(Sink::Udp(socket))
         }

@@ -9,6 +9,7 @@
 
 use bytes::{Bytes, BytesMut};
 use quinn_udp::{RecvMeta, Transmit, UdpSocketState};
+use srt_tokio::uri::UdpOptions;
 use std::io::{self, IoSliceMut};
 use std::net::SocketAddr;
 use tokio::io::Interest;
@@ -26,9 +27,23 @@ const GRO_SLOTS: usize = 8;
 const ARENA: usize = 128 * 1024;
 /// The most bytes one GSO send carries.
 const MAX_GSO_BYTES: usize = 65_000;
-/// `SO_RCVBUF` asked for on the input, as srt-tokio does for its sockets
-/// (libsrt's `SRTO_UDP_RCVBUF` default); Linux caps it at `rmem_max`.
+/// `SO_RCVBUF` asked for on the input unless the URI says `rcvbuf`, as
+/// srt-tokio does for its sockets (libsrt's `SRTO_UDP_RCVBUF` default);
+/// Linux caps it at `rmem_max`.
 const RECV_BUFFER: usize = 8192 * 1500;
+
+/// Applies the URI's `rcvbuf` and `sndbuf` (`SO_RCVBUF`, `SO_SNDBUF`),
+/// `rcvbuf` defaulting to `default_rcvbuf`; the OS may grant less.
+fn set_buffer_sizes(socket: &UdpSocket, options: &UdpOptions, default_rcvbuf: Option<usize>) {
+    let sock = socket2::SockRef::from(socket);
+    let rcvbuf = options.rcvbuf.map(|b| b as usize).or(default_rcvbuf);
+    if let Some(bytes) = rcvbuf {
+        let _ = sock.set_recv_buffer_size(bytes);
+    }
+    if let Some(bytes) = options.sndbuf {
+        let _ = sock.set_send_buffer_size(bytes as usize);
+    }
+}
 
 /// Whether batched I/O is on: yes unless `SRT_UDP_BATCH=0`.
 pub fn batching_enabled() -> bool {
@@ -51,9 +66,10 @@ struct RecvBatch {
 }
 
 impl UdpInput {
-    /// Reads from `socket` (batched if `batching`).
-    pub fn new(socket: UdpSocket, batching: bool) -> io::Result<Self> {
-        let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(RECV_BUFFER);
+    /// Reads from `socket` (batched if `batching`), with the URI's
+    /// buffer sizes.
+    pub fn new(socket: UdpSocket, batching: bool, options: &UdpOptions) -> io::Result<Self> {
+        set_buffer_sizes(&socket, options, Some(RECV_BUFFER));
         let batch = if batching {
             let state = UdpSocketState::new((&socket).into())?;
             let (slots, slot) = if state.gro_segments() > 1 {
@@ -157,8 +173,15 @@ pub struct UdpOutput {
 }
 
 impl UdpOutput {
-    /// Sends to `dest` from `socket` (batched if `batching`).
-    pub fn new(socket: UdpSocket, dest: SocketAddr, batching: bool) -> io::Result<Self> {
+    /// Sends to `dest` from `socket` (batched if `batching`), with the
+    /// URI's buffer sizes.
+    pub fn new(
+        socket: UdpSocket,
+        dest: SocketAddr,
+        batching: bool,
+        options: &UdpOptions,
+    ) -> io::Result<Self> {
+        set_buffer_sizes(&socket, options, None);
         let state = if batching {
             Some(UdpSocketState::new((&socket).into())?)
         } else {
