@@ -74,7 +74,7 @@ impl Io {
                 Poll::Ready(Ok(())) => {}
             }
             let read = match self {
-                Self::Batched(batched) => batched.recv(socket.get_ref().into(), wakes),
+                Self::Batched(batched) => batched.recv(socket.get_ref().into(), wakes).map(drop),
                 Self::Plain(arena) => recv_plain(socket.get_ref(), arena, wakes),
             };
             match read {

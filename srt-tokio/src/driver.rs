@@ -80,10 +80,27 @@ impl Io {
                 }
                 Poll::Ready(Ok(())) => {}
             }
+            let before = wakes.len();
             let read = match self {
-                Self::Batched(batched) => {
-                    socket.try_io(Interest::READABLE, || batched.recv(socket.into(), wakes))
-                }
+                Self::Batched(batched) => socket
+                    .try_io(Interest::READABLE, || {
+                        match batched.recv(socket.into(), wakes)? {
+                            true => Ok(()),
+                            // The read emptied the queue: clear the
+                            // readiness now (as tokio does after a short
+                            // read) instead of learning it from one more
+                            // recvmmsg failing with EAGAIN. A datagram that
+                            // arrives later raises a new edge.
+                            false => Err(io::ErrorKind::WouldBlock.into()),
+                        }
+                    })
+                    .or_else(|e| {
+                        if e.kind() == io::ErrorKind::WouldBlock && wakes.len() > before {
+                            Ok(())
+                        } else {
+                            Err(e)
+                        }
+                    }),
                 Self::Plain(arena) => {
                     if arena.capacity() < udp::MAX_DATAGRAM {
                         *arena = BytesMut::with_capacity(udp::ARENA);

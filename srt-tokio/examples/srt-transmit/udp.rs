@@ -103,11 +103,29 @@ impl UdpInput {
             arena,
         } = self;
         match batch {
-            Some(batch) => {
-                socket
-                    .async_io(Interest::READABLE, || batch.recv(socket, arena, out))
-                    .await
-            }
+            Some(batch) => loop {
+                socket.readable().await?;
+                let before = out.len();
+                let read = socket.try_io(Interest::READABLE, || {
+                    match batch.recv(socket, arena, out)? {
+                        true => Ok(()),
+                        // The read emptied the queue: clear the readiness
+                        // now rather than learn it from one more recvmmsg
+                        // failing with EAGAIN (a later datagram raises a
+                        // new edge).
+                        false => Err(io::ErrorKind::WouldBlock.into()),
+                    }
+                });
+                match read {
+                    Ok(()) => return Ok(()),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        if out.len() > before {
+                            return Ok(());
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
+            },
             None => {
                 if arena.capacity() < PLAIN_SLOT {
                     *arena = BytesMut::with_capacity(ARENA);
@@ -121,12 +139,14 @@ impl UdpInput {
 }
 
 impl RecvBatch {
+    /// One batched read into `out`; `Ok(true)` if every slot was filled
+    /// (more may wait).
     fn recv(
         &mut self,
         socket: &UdpSocket,
         arena: &mut BytesMut,
         out: &mut Vec<Bytes>,
-    ) -> io::Result<()> {
+    ) -> io::Result<bool> {
         let count = {
             let mut chunks = self.scratch.chunks_mut(self.slot);
             let mut bufs: [IoSliceMut<'_>; SLOTS] =
@@ -159,7 +179,7 @@ impl RecvBatch {
                 out.push(arena.split().freeze());
             }
         }
-        Ok(())
+        Ok(count >= self.metas.len())
     }
 }
 

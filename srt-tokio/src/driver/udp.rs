@@ -101,8 +101,13 @@ impl Batched {
 
     /// Reads what waits (one system call) and pushes a
     /// [`Wake::Datagram`] for each datagram; `WouldBlock` if nothing
-    /// did.
-    pub(crate) fn recv(&mut self, socket: UdpSockRef<'_>, wakes: &mut Vec<Wake>) -> io::Result<()> {
+    /// did. `Ok(true)` if every slot was filled (more may wait),
+    /// `Ok(false)` if the read emptied the socket's queue.
+    pub(crate) fn recv(
+        &mut self,
+        socket: UdpSockRef<'_>,
+        wakes: &mut Vec<Wake>,
+    ) -> io::Result<bool> {
         let count = {
             let mut chunks = self.scratch.chunks_mut(self.slot);
             let mut bufs: [IoSliceMut<'_>; PLAIN_SLOTS] =
@@ -122,7 +127,7 @@ impl Batched {
             };
             store(&mut self.arena, data, meta.stride, meta.addr, wakes);
         }
-        Ok(())
+        Ok(count >= self.metas.len())
     }
 
     /// Sends the first datagrams of `transmits`: a run to one peer of one
@@ -313,7 +318,7 @@ mod tests {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         while wakes.len() < sent.len() && std::time::Instant::now() < deadline {
             match receiver.recv((&rx).into(), &mut wakes) {
-                Ok(()) => {}
+                Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     std::thread::sleep(std::time::Duration::from_millis(1));
                 }
