@@ -16,9 +16,6 @@ use std::time::{Duration, Instant};
 /// The longest any one step of a test may take.
 pub const WAIT: Duration = Duration::from_secs(20);
 
-/// Messages sent after the checked ones; see [`deliver`].
-pub const TAIL: u32 = 20;
-
 /// `f`'s output, or a panic naming `what` if it takes longer than [`WAIT`].
 pub async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
     rt::timeout(WAIT, f)
@@ -75,11 +72,9 @@ pub async fn pair(builder: impl Fn() -> SrtSocketBuilder) -> (SrtSocket, SrtSock
 /// gets them all, in order, byte-exact; then closes the sender.
 pub async fn deliver(mut sender: SrtSocket, mut receiver: SrtSocket, count: u32, gap: Duration) {
     let sending = rt::spawn(async move {
-        // A live stream keeps flowing: a lost last packet is invisible to
-        // the receiver until a later one arrives (libsrt's live sender has
-        // no blind retransmission while the peer sends NAK reports), so an
-        // unchecked tail follows the checked messages.
-        for i in 0..count + TAIL {
+        // No unchecked tail: the sender stays open until every message
+        // arrived, and its tail-loss probe repairs a lost last packet.
+        for i in 0..count {
             sender.send((Instant::now(), message(i))).await.unwrap();
             rt::sleep(gap).await;
         }
