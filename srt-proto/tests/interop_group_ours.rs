@@ -697,3 +697,29 @@ fn our_listener_without_group_connect_refuses_a_libsrt_group_caller_with_group()
         ours.refused
     );
 }
+
+#[test]
+fn our_encrypted_backup_caller_fails_over_without_loss_into_libsrt() {
+    let Some(run) = our_caller_to_libsrt(Scenario {
+        passphrase: Some(SECRET),
+        ..BACKUP
+    }) else {
+        return;
+    };
+    assert_delivered_all(&run);
+    assert_backup_switched(&run, BACKUP.latency);
+    assert_all_encrypted(&run);
+}
+
+#[test]
+fn libsrt_encrypted_backup_caller_fails_over_without_loss_into_our_listener() {
+    let Some(run) = libsrt_caller_to_ours(Scenario {
+        passphrase: Some(SECRET),
+        ..BACKUP
+    }) else {
+        return;
+    };
+    assert_delivered_all(&run);
+    assert_backup_switched(&run, BACKUP.latency);
+    assert_all_encrypted(&run);
+}
