@@ -58,7 +58,13 @@ impl Pacer {
     pub(super) fn on_sent(&mut self, now: Instant, period_ns: u64, probe: bool) {
         let now_ns = now.as_micros().saturating_mul(1000);
         if probe {
-            self.next_ns = now_ns;
+            // The pair's second packet may go at once: the schedule stays
+            // where it is (behind `now` by at most the catch-up window),
+            // so a timer that wakes once a millisecond keeps the credit
+            // it is owed.
+            self.next_ns = self
+                .next_ns
+                .max(now_ns.saturating_sub(CATCH_UP_NS.max(period_ns)));
             self.debt_ns = period_ns;
             return;
         }
@@ -205,6 +211,23 @@ mod tests {
             }
         }
         // 100 ms at one packet per 10.88 µs is 9191 packets.
+        assert!((9180..=9200).contains(&sent), "sent {sent}");
+    }
+
+    #[test]
+    fn pacer_woken_once_a_millisecond_with_probe_pairs_still_sends_at_the_full_rate() {
+        // As above, but every 16th packet starts a probe pair, as the
+        // sender does: the pair must not give up the catch-up credit.
+        let period = 10_880;
+        let mut p = Pacer::new(us(0));
+        let mut sent = 0u64;
+        for wake in 1..=100u64 {
+            let now = us(wake * 1000);
+            while p.ready(now) {
+                p.on_sent(now, period, sent % 16 == 0);
+                sent += 1;
+            }
+        }
         assert!((9180..=9200).contains(&sent), "sent {sent}");
     }
 
