@@ -77,6 +77,11 @@ pub(crate) struct ReceiveBuffer {
     capacity: usize,
     packets: usize,
     bytes: usize,
+    /// Slots before this sequence number were dropped on request even
+    /// where they lie beyond the capacity (a DROPREQ for a long run the
+    /// sender skipped); the slots are made, as `Dropped`, only when the
+    /// start comes within reach of them.
+    dropped_until: SeqNumber,
 }
 
 impl ReceiveBuffer {
@@ -87,6 +92,7 @@ impl ReceiveBuffer {
             capacity: capacity.max(2),
             packets: 0,
             bytes: 0,
+            dropped_until: start,
         }
     }
 
@@ -128,6 +134,10 @@ impl ReceiveBuffer {
         if off >= self.capacity {
             return Insert::Overflow;
         }
+        if off >= self.slots.len() && seq.is_before(self.dropped_until) {
+            // Its place was dropped on request.
+            return Insert::Duplicate;
+        }
         if off == self.slots.len() {
             // The in-order case: the packet extends the buffer by its own
             // slot, nothing to fill or look up.
@@ -141,9 +151,7 @@ impl ReceiveBuffer {
             }
             return Insert::Stored;
         }
-        while self.slots.len() <= off {
-            self.slots.push_back(Slot::Empty);
-        }
+        self.fill_to(off);
         let Some(slot) = self.slots.get_mut(off) else {
             return Insert::Overflow;
         };
@@ -161,10 +169,19 @@ impl ReceiveBuffer {
     /// Marks the slots of `first..=last` (clipped to the buffer) dropped;
     /// returns the offset one past the last marked slot.
     pub(crate) fn mark_dropped(&mut self, first_off: usize, last_off: usize) {
-        let last_off = last_off.min(self.capacity.saturating_sub(1));
-        while self.slots.len() <= last_off {
-            self.slots.push_back(Slot::Empty);
+        if first_off < self.capacity && last_off >= self.capacity {
+            // The run goes on past the capacity: what lies beyond is
+            // remembered as one number, not as slots.
+            let after = self
+                .start
+                .wrapping_add(u32::try_from(last_off).unwrap_or(u32::MAX))
+                .next();
+            if after.is_after(self.dropped_until) {
+                self.dropped_until = after;
+            }
         }
+        let last_off = last_off.min(self.capacity.saturating_sub(1));
+        self.fill_to(last_off);
         for off in first_off..=last_off {
             if let Some(slot) = self.slots.get_mut(off)
                 && matches!(slot, Slot::Empty)
@@ -172,6 +189,33 @@ impl ReceiveBuffer {
                 *slot = Slot::Dropped;
             }
         }
+    }
+
+    /// Makes slots up to `off` (missing, or dropped on request where
+    /// [`Self::mark_dropped`] ran past the capacity).
+    fn fill_to(&mut self, off: usize) {
+        while self.slots.len() <= off {
+            let seq = self
+                .start
+                .wrapping_add(u32::try_from(self.slots.len()).unwrap_or(0));
+            self.slots.push_back(if seq.is_before(self.dropped_until) {
+                Slot::Dropped
+            } else {
+                Slot::Empty
+            });
+        }
+    }
+
+    /// When no slot is in use and the start lies in a run dropped on
+    /// request past the capacity: moves the start to the run's end at
+    /// once and returns how many places it skipped.
+    pub(crate) fn skip_dropped_run(&mut self) -> u64 {
+        if !self.slots.is_empty() || !self.start.is_before(self.dropped_until) {
+            return 0;
+        }
+        let n = self.start.offset_to(self.dropped_until).max(0);
+        self.start = self.dropped_until;
+        u64::try_from(n).unwrap_or(0)
     }
 
     /// The packet at the head, if one is stored there.
@@ -324,6 +368,9 @@ impl ReceiveBuffer {
         let Ok(n) = usize::try_from(self.start.offset_to(target)) else {
             return;
         };
+        if target.is_after(self.dropped_until) {
+            self.dropped_until = target;
+        }
         for slot in self.slots.drain(..n.min(self.slots.len())) {
             if let Slot::Full(e) = slot {
                 self.packets -= 1;

@@ -56,7 +56,13 @@ impl Receiver {
             return;
         };
         self.buf.mark_dropped(first_off, last_off);
-        let last_in_buffer = last_off.min(self.buf.capacity().saturating_sub(1));
+        // A run that goes on past the capacity is dropped whole (the
+        // buffer remembers where it ends).
+        let last_in_buffer = if first_off < self.buf.capacity() {
+            last_off
+        } else {
+            last_off.min(self.buf.capacity().saturating_sub(1))
+        };
         let after = start
             .wrapping_add(u32::try_from(last_in_buffer).unwrap_or(0))
             .next();
@@ -102,6 +108,11 @@ impl Receiver {
     /// The walk of [`Self::deliver`].
     fn deliver_due(&mut self, now: Instant) {
         loop {
+            let skipped = self.buf.skip_dropped_run();
+            if skipped > 0 {
+                let avg = self.average_payload();
+                self.counters.receive_drop.add_many(skipped, skipped * avg);
+            }
             if self.buf.head_is_skippable() {
                 let d = self.buf.drop_front(1);
                 let avg = self.average_payload();

@@ -298,6 +298,7 @@ impl Receiver {
             // Not awaited any more: off the loss list, and gaps before it
             // noted as for any arrival.
             self.track_sequence(seq, packet.retransmitted, now);
+            self.skip_past_belated(seq, now);
             return;
         }
         let payload = match (packet.encryption, &self.keys) {
@@ -540,6 +541,30 @@ impl Receiver {
     }
 
     /// Free space in the receive buffer, packets.
+    /// A packet arrived after its delivery time: everything up to it is
+    /// too late as well (live timestamps grow with the sequence), so the
+    /// buffer starts after it. What is due is delivered first; the gaps
+    /// and the packet's own place count as dropped, as the too-late drop
+    /// counts them. Without this a sender that fell behind (a full
+    /// buffer, a flow window of 2) sends nothing but belated packets, none
+    /// is stored, the buffer's start never moves, the window it announces
+    /// stays at 2, and delivery stops for good instead of degrading.
+    fn skip_past_belated(&mut self, seq: SeqNumber, now: Instant) {
+        self.deliver(now);
+        let Some(off) = self.buf.offset(seq) else {
+            return;
+        };
+        let n = off.saturating_add(1).min(self.buf.capacity());
+        let d = self.buf.drop_front(n);
+        let avg = self.average_payload();
+        let lost = d.missing + d.requested;
+        self.counters
+            .receive_drop
+            .add_many(lost + d.discarded, lost * avg + d.discarded_bytes);
+        // The walk cleans the loss list and the expected sequence up.
+        self.deliver(now);
+    }
+
     pub(crate) fn free_slots(&self) -> usize {
         self.buf.capacity().saturating_sub(self.buf.span())
     }

@@ -534,3 +534,71 @@ fn the_available_buffer_never_reads_below_two() {
     }
     assert_eq!(r.available_buffer(), 2);
 }
+
+#[test]
+fn belated_packets_free_the_places_up_to_them() {
+    // A sender held back by a full buffer sends packets that arrive after
+    // their delivery time. They are not stored, but their places (and the
+    // gaps before them) are given up at once, so the room the receiver
+    // announces grows again instead of staying at 2 for good.
+    let mut r = receiver();
+    r.on_data(data(0, 0), ms(10));
+    r.handle_timeout(ms(110));
+    assert_eq!(deliveries(&mut r), vec![(0, ms(110))]);
+    for seq in 1..=63 {
+        r.on_data(data(seq, seq), ms(300));
+    }
+    assert_eq!(r.counters.receive_belated.packets, 63);
+    assert_eq!(r.available_buffer(), 64);
+    // A packet 99 places on, in time, has room.
+    r.on_data(data(99, 250), ms(300));
+    assert_eq!(r.counters.received_unique.packets, 2);
+    r.handle_timeout(ms(360));
+    assert_eq!(deliveries(&mut r), vec![(99, ms(360))]);
+}
+
+#[test]
+fn a_drop_request_past_the_capacity_gives_up_the_whole_run() {
+    // The sender dropped a backlog longer than the buffer: packets after
+    // the run are stored and delivered, not refused as beyond the buffer.
+    let mut r = receiver();
+    r.on_data(data(0, 0), ms(10));
+    r.handle_timeout(ms(110));
+    assert_eq!(deliveries(&mut r), vec![(0, ms(110))]);
+    r.on_drop_request(
+        &DropRequest {
+            msg_number: MsgNumber::new(0),
+            first: SeqNumber::new(1001),
+            last: SeqNumber::new(1200),
+        },
+        ms(111),
+    );
+    assert_eq!(r.ack_seq(), SeqNumber::new(1201));
+    assert_eq!(r.available_buffer(), 64);
+    r.on_data(data(201, 105), ms(112));
+    assert_eq!(r.counters.received_unique.packets, 2);
+    r.handle_timeout(ms(215));
+    assert_eq!(deliveries(&mut r), vec![(201, ms(215))]);
+}
+
+#[test]
+fn a_packet_inside_a_dropped_run_past_the_capacity_is_not_stored() {
+    let mut r = receiver();
+    r.on_data(data(0, 0), ms(10));
+    r.on_data(data(1, 1), ms(11));
+    r.on_drop_request(
+        &DropRequest {
+            msg_number: MsgNumber::new(0),
+            first: SeqNumber::new(1002),
+            last: SeqNumber::new(1200),
+        },
+        ms(20),
+    );
+    r.handle_timeout(ms(110));
+    // Packet 64 lies in the run, past the slots the request marked.
+    r.on_data(data(64, 64), ms(110));
+    assert_eq!(r.counters.received_unique.packets, 2);
+    r.handle_timeout(ms(111));
+    r.handle_timeout(ms(200));
+    assert_eq!(deliveries(&mut r), vec![(0, ms(110)), (1, ms(111))]);
+}

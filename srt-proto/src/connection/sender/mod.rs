@@ -160,6 +160,10 @@ pub(crate) struct Sender {
     overhead_percent: u32,
     /// The too-late threshold, when dropping is on.
     drop_threshold: Option<Duration>,
+    /// With the too-late drop on: the age (the peer's latency) past which
+    /// a packet never sent is not sent any more, since the receiver would
+    /// take it as belated (it arrives after its delivery time).
+    stale_after: Option<Duration>,
     peer_nak_report: bool,
     retransmit_algorithm: RetransmitAlgorithm,
     start_time: Instant,
@@ -223,6 +227,7 @@ impl Sender {
             min_input_bw: cfg.min_input_bw,
             overhead_percent: cfg.overhead_percent,
             drop_threshold,
+            stale_after: drop_threshold.map(|_| cfg.peer_latency),
             peer_nak_report: cfg.peer_nak_report,
             retransmit_algorithm: cfg.retransmit_algorithm,
             start_time: cfg.start_time,
@@ -572,7 +577,7 @@ impl Sender {
             }));
     }
 
-    fn refresh_gauges(&mut self) {
+    pub(super) fn refresh_gauges(&mut self) {
         let s = &mut self.stats;
         s.send_period_ns = self.cc.send_period_ns();
         s.max_bw = match &self.cc {

@@ -224,7 +224,7 @@ mod tests {
         for wake in 1..=100u64 {
             let now = us(wake * 1000);
             while p.ready(now) {
-                p.on_sent(now, period, sent % 16 == 0);
+                p.on_sent(now, period, sent.is_multiple_of(16));
                 sent += 1;
             }
         }

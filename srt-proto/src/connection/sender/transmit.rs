@@ -109,7 +109,26 @@ impl Sender {
             return None;
         }
         let (front, start, peer) = (self.buffer.front(), self.start_time, self.peer_socket_id);
+        let stale_after = self.stale_after;
         let (index, entry) = self.buffer.next_unsent()?;
+        // Its TTL passed, or (too-late drop) it is older than the peer's
+        // latency: the receiver would drop it on arrival, and sending it
+        // would spend the flow window on nothing. A sender held back by a
+        // full receiver buffer so skips ahead to packets that can still
+        // be delivered, and the stream degrades instead of stopping.
+        let stale = stale_after.is_some_and(|age| now.duration_since(entry.origin) > age);
+        if let (true, Some(age)) = (stale, stale_after) {
+            // Everything before it is older still: what was sent and not
+            // acknowledged cannot be repaired in time either (a DROPREQ
+            // leaves alone what the receiver holds). One drop, one
+            // DROPREQ, and the window is free for packets that can still
+            // be delivered.
+            self.drop_before(now.checked_sub(age)?, false);
+            self.refresh_gauges();
+            let body = self.control.pop_front()?;
+            self.stats.drop_requests_sent = self.stats.drop_requests_sent.saturating_add(1);
+            return Some(self.control_packet(body, now));
+        }
         if entry.ttl_deadline.is_some_and(|d| d < now) {
             self.drop_message_at(index);
             // The DROPREQ goes out now, in place of the packet.
@@ -321,6 +340,16 @@ impl Sender {
         let Some(limit) = now.checked_sub(threshold) else {
             return;
         };
+        self.drop_before(limit, true);
+    }
+
+    /// Drops, from the front, packets whose origin is before `limit`,
+    /// completing the last message, and queues a DROPREQ for them. With
+    /// `give_back` (libsrt's too-late drop), their room is added to the
+    /// flow window; the drop of stale packets does not, since the sender
+    /// was held back by a full receiver buffer and only the receiver's
+    /// next ACK tells how much room the skip made.
+    fn drop_before(&mut self, limit: Instant, give_back: bool) {
         let mut n = 0;
         while self.buffer.get(n).is_some_and(|e| e.origin < limit) {
             n += 1;
@@ -346,8 +375,10 @@ impl Sender {
         let last = first.wrapping_add(end as u32 - 1);
         self.buffer.pop_front(end);
         self.stats.dropped.add_many(packets, bytes);
-        // libsrt gives the dropped packets' room back to the flow window.
-        self.flow_window = self.flow_window.saturating_add(end as u64);
+        if give_back {
+            // libsrt gives the dropped packets' room back to the flow window.
+            self.flow_window = self.flow_window.saturating_add(end as u64);
+        }
         let msg = if first_msg == last_msg {
             first_msg
         } else {

@@ -248,3 +248,65 @@ fn file_congestion_control_ramps_up_then_backs_off_on_loss() {
     // (7·16 + 1000) / 8 = 139 pps, so 7194.2 µs; 3 % slower, rounded up.
     assert_eq!(period, 7_411_000);
 }
+
+#[test]
+fn packets_held_back_past_the_peer_latency_are_dropped_in_one_go_not_sent() {
+    // A receiver buffer that is full holds the sender to a window of 2:
+    // what waits grows older than the peer's latency (120 ms) and the
+    // receiver would drop it on arrival. When the window opens, the stale
+    // backlog (and the unacknowledged packet before it) goes as one
+    // DROPREQ, and the first packet young enough to arrive in time is
+    // sent.
+    let mut s = Sender::new(
+        SenderConfig {
+            flow_window: 1,
+            ..live_config()
+        },
+        ms(0),
+    );
+    for t in 0..10 {
+        s.push(payload(100), &opts(), ms(t * 20)).unwrap();
+        let sent = flush(&mut s, ms(t * 20)).len();
+        assert_eq!(sent, usize::from(t == 0));
+    }
+    s.on_ack(&full_ack(1000, 2), ms(185));
+    let out = flush(&mut s, ms(185));
+    assert_eq!(
+        drop_requests(&out),
+        [DropRequest {
+            msg_number: MsgNumber::new(0),
+            first: SeqNumber::new(1000),
+            last: SeqNumber::new(1003)
+        }]
+    );
+    let sent: Vec<u32> = out
+        .iter()
+        .filter_map(|p| match p {
+            Packet::Data(d) => Some(d.seq.as_u32()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent, [1004, 1005]);
+    assert_eq!(s.stats().dropped.packets, 4);
+    assert_eq!(s.stats().flow_window, 2, "the drop gives no room back");
+}
+
+#[test]
+fn without_the_too_late_drop_stale_packets_are_still_sent() {
+    let mut s = Sender::new(
+        SenderConfig {
+            too_late_drop: false,
+            flow_window: 1,
+            ..live_config()
+        },
+        ms(0),
+    );
+    for t in 0..3 {
+        s.push(payload(100), &opts(), ms(t)).unwrap();
+        flush(&mut s, ms(t));
+    }
+    s.on_ack(&full_ack(1001, 2), ms(500));
+    let out = flush(&mut s, ms(500));
+    assert!(drop_requests(&out).is_empty());
+    assert_eq!(out.len(), 2);
+}
