@@ -33,9 +33,10 @@ pub(crate) async fn spawn(
     local: SocketAddr,
     config: EndpointConfig,
     queue: usize,
+    buffers: udp::UdpBuffers,
 ) -> Result<DriverHandle, SrtError> {
     let socket = UdpSocket::bind(local)?;
-    udp::set_buffer_sizes(&socket);
+    udp::set_buffer_sizes(&socket, buffers);
     let io = if udp::batching_enabled() {
         Io::Batched(Box::new(Batched::new((&socket).into())?))
     } else {

@@ -77,9 +77,16 @@ fn send(to: SocketAddr, mbit: f64, seconds: f64, size: usize) -> Result<(), Load
     Ok(())
 }
 
+/// `SO_RCVBUF` the counting side asks for, bytes.
+const RECV_BUFFER: usize = 32 * 1024 * 1024;
+
 /// Counts datagrams arriving on `bind`.
 fn recv(bind: SocketAddr, seconds: f64) -> Result<(), LoadError> {
     let socket = UdpSocket::bind(bind)?;
+    // A large kernel queue, so what the relay delivers is not dropped here
+    // while this thread is off the CPU (the default ~208 KB holds ~2 ms
+    // at 1 Gbit/s); Linux caps it at net.core.rmem_max.
+    let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(RECV_BUFFER);
     socket.set_read_timeout(Some(Duration::from_secs(2)))?;
     let mut buf = vec![0u8; 65536];
     let (mut packets, mut bytes) = (0u64, 0u64);

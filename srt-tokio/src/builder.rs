@@ -5,6 +5,7 @@
 //! negotiates) and [`ConnectionOptions`] (each connection's local knobs);
 //! nothing here depends on the runtime.
 
+use crate::driver::udp::UdpBuffers;
 use crate::error::SrtError;
 use crate::{SrtListener, SrtSocket, driver};
 use srt_proto::access::AccessPolicy;
@@ -41,6 +42,7 @@ pub struct SrtSocketBuilder {
     backlog: usize,
     max_connections: usize,
     queue: usize,
+    udp_buffers: UdpBuffers,
     group_connect: bool,
     group_stability_timeout: Option<Duration>,
 }
@@ -70,6 +72,7 @@ impl Default for SrtSocketBuilder {
             backlog: 64,
             max_connections: 1024,
             queue: 1024,
+            udp_buffers: UdpBuffers::default(),
             group_connect: false,
             group_stability_timeout: None,
         }
@@ -170,6 +173,22 @@ impl SrtSocketBuilder {
     /// `SRTO_RCVBUF`: receive buffer capacity, packets.
     pub fn receive_buffer(mut self, packets: u32) -> Self {
         self.options.recv_buffer_packets = packets;
+        self
+    }
+
+    /// `SRTO_UDP_RCVBUF`: the UDP socket's kernel receive buffer
+    /// (`SO_RCVBUF`), bytes (default 12 288 000, 8192 packets of 1500
+    /// bytes, as libsrt). Linux grants at most `net.core.rmem_max`.
+    pub fn udp_receive_buffer(mut self, bytes: usize) -> Self {
+        self.udp_buffers.receive = bytes;
+        self
+    }
+
+    /// `SRTO_UDP_SNDBUF`: the UDP socket's kernel send buffer
+    /// (`SO_SNDBUF`), bytes (default 1 MiB: a timer tick's worth of paced
+    /// packets leaves at once). Linux grants at most `net.core.wmem_max`.
+    pub fn udp_send_buffer(mut self, bytes: usize) -> Self {
+        self.udp_buffers.send = bytes;
         self
     }
 
@@ -306,6 +325,7 @@ impl SrtSocketBuilder {
             config,
             self.endpoint_config(),
             self.queue,
+            self.udp_buffers,
             self.group_stability_timeout,
         )?;
         crate::group::call(group, members.into_iter().collect()).await
@@ -355,7 +375,8 @@ impl SrtSocketBuilder {
         remote: SocketAddr,
     ) -> Result<SrtSocket, SrtError> {
         let config = self.handshake_config()?;
-        let handle = driver::spawn(local, self.endpoint_config(), self.queue).await?;
+        let handle =
+            driver::spawn(local, self.endpoint_config(), self.queue, self.udp_buffers).await?;
         handle.connect(remote, config, false).await
     }
 
@@ -367,7 +388,8 @@ impl SrtSocketBuilder {
         remote: SocketAddr,
     ) -> Result<SrtSocket, SrtError> {
         let config = self.handshake_config()?;
-        let handle = driver::spawn(local, self.endpoint_config(), self.queue).await?;
+        let handle =
+            driver::spawn(local, self.endpoint_config(), self.queue, self.udp_buffers).await?;
         handle.connect(remote, config, true).await
     }
 
@@ -379,7 +401,8 @@ impl SrtSocketBuilder {
         if let Some(access) = self.access.take() {
             listen = listen.with_access(access);
         }
-        let handle = driver::spawn(local, self.endpoint_config(), self.queue).await?;
+        let handle =
+            driver::spawn(local, self.endpoint_config(), self.queue, self.udp_buffers).await?;
         handle.listen(listen, self.queue).await
     }
 }

@@ -39,10 +39,11 @@ pub(crate) async fn spawn(
     local: SocketAddr,
     config: EndpointConfig,
     queue: usize,
+    buffers: udp::UdpBuffers,
 ) -> Result<DriverHandle, SrtError> {
     let socket = std::net::UdpSocket::bind(local)?;
     socket.set_nonblocking(true)?;
-    udp::set_buffer_sizes(&socket);
+    udp::set_buffer_sizes(&socket, buffers);
     let io = if udp::batching_enabled() {
         Io::Batched(Box::new(Batched::new((&socket).into())?))
     } else {

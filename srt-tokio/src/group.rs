@@ -247,6 +247,7 @@ struct CallerSide {
     config: HandshakeConfig,
     endpoint: EndpointConfig,
     queue: usize,
+    udp_buffers: crate::driver::udp::UdpBuffers,
     /// The UDP sockets of the members: (the local address asked for, its
     /// task).
     sockets: Mutex<Vec<(SocketAddr, DriverHandle)>>,
@@ -370,6 +371,7 @@ impl SrtGroup {
         config: HandshakeConfig,
         endpoint: EndpointConfig,
         queue: usize,
+        udp_buffers: crate::driver::udp::UdpBuffers,
         stability_timeout: Option<Duration>,
     ) -> Result<Self, SrtError> {
         let mut random = [0u8; 8];
@@ -390,6 +392,7 @@ impl SrtGroup {
             config,
             endpoint,
             queue,
+            udp_buffers,
             sockets: Mutex::new(Vec::new()),
         }));
         Ok(me)
@@ -524,7 +527,9 @@ impl CallerSide {
         if let Some(handle) = found {
             return Ok(handle);
         }
-        let handle = crate::driver::spawn(local, self.endpoint.clone(), self.queue).await?;
+        let handle =
+            crate::driver::spawn(local, self.endpoint.clone(), self.queue, self.udp_buffers)
+                .await?;
         self.sockets
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

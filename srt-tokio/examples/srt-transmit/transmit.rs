@@ -337,14 +337,12 @@ pub fn builder_for(uri: &SrtUri) -> Result<SrtSocketBuilder, TransmitError> {
         )));
     }
     let o: &SrtOptions = &uri.options;
-    let unsupported: [(&str, bool); 18] = [
+    let unsupported: [(&str, bool); 16] = [
         ("kmrefreshrate", o.kmrefreshrate.is_some()),
         ("kmpreannounce", o.kmpreannounce.is_some()),
         ("tsbpdmode", o.tsbpdmode == Some(false)),
         ("mininputbw", o.mininputbw.is_some()),
         ("payloadsize", o.payloadsize.is_some()),
-        ("udp_sndbuf", o.udp_sndbuf.is_some()),
-        ("udp_rcvbuf", o.udp_rcvbuf.is_some()),
         ("snddropdelay", o.snddropdelay.is_some()),
         ("lossmaxttl", o.lossmaxttl.is_some()),
         ("retransmitalgo", o.retransmitalgo.is_some()),
@@ -375,6 +373,12 @@ pub fn builder_for(uri: &SrtUri) -> Result<SrtSocketBuilder, TransmitError> {
             TransType::Live => srt_tokio::TransType::Live,
             TransType::File => srt_tokio::TransType::File,
         });
+    }
+    if let Some(v) = o.udp_rcvbuf {
+        b = b.udp_receive_buffer(usize::try_from(v).unwrap_or(usize::MAX));
+    }
+    if let Some(v) = o.udp_sndbuf {
+        b = b.udp_send_buffer(usize::try_from(v).unwrap_or(usize::MAX));
     }
     if let Some(v) = o.latency {
         b = b.latency(v);

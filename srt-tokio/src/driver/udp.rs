@@ -59,12 +59,32 @@ pub(crate) fn batching_enabled() -> bool {
     std::env::var_os("SRT_UDP_BATCH").is_none_or(|v| v != "0")
 }
 
-/// Asks for [`RECV_BUFFER`] and [`SEND_BUFFER`]; the OS may grant less,
-/// which only costs drops under bursts, so a refusal is not an error.
-pub(crate) fn set_buffer_sizes(socket: &std::net::UdpSocket) {
+/// The kernel buffer sizes asked for one UDP socket (libsrt's
+/// `SRTO_UDP_RCVBUF` and `SRTO_UDP_SNDBUF`), bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct UdpBuffers {
+    /// `SO_RCVBUF`.
+    pub(crate) receive: usize,
+    /// `SO_SNDBUF`.
+    pub(crate) send: usize,
+}
+
+impl Default for UdpBuffers {
+    fn default() -> Self {
+        Self {
+            receive: RECV_BUFFER,
+            send: SEND_BUFFER,
+        }
+    }
+}
+
+/// Asks for `sizes`; the OS may grant less (Linux caps them at
+/// `net.core.rmem_max` and `wmem_max`), which only costs drops under
+/// bursts, so a refusal is not an error.
+pub(crate) fn set_buffer_sizes(socket: &std::net::UdpSocket, sizes: UdpBuffers) {
     let socket = socket2::SockRef::from(socket);
-    let _ = socket.set_recv_buffer_size(RECV_BUFFER);
-    let _ = socket.set_send_buffer_size(SEND_BUFFER);
+    let _ = socket.set_recv_buffer_size(sizes.receive);
+    let _ = socket.set_send_buffer_size(sizes.send);
 }
 
 /// Batched datagram I/O on one socket.
@@ -233,6 +253,25 @@ mod tests {
             .iter()
             .map(|&(port, len)| (peer(port), Bytes::from(vec![0u8; len])))
             .collect()
+    }
+
+    #[test]
+    fn the_socket_buffers_asked_for_are_set() {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+        let asked = UdpBuffers {
+            receive: 300_000,
+            send: 200_000,
+        };
+        set_buffer_sizes(&socket, asked);
+        let socket = socket2::SockRef::from(&socket);
+        // Linux reports twice what was asked (its bookkeeping overhead).
+        let got = (
+            socket.recv_buffer_size().unwrap_or_else(|e| panic!("{e}")),
+            socket.send_buffer_size().unwrap_or_else(|e| panic!("{e}")),
+        );
+        assert!(got.0 >= asked.receive && got.0 < 2 * UdpBuffers::default().receive);
+        assert!(got.1 >= asked.send && got.1 < 2 * UdpBuffers::default().send);
+        assert_ne!(got.0, got.1);
     }
 
     #[test]
