@@ -139,7 +139,7 @@ impl Relay {
 }
 
 /// How long the relay holds each handshake packet.
-const HANDSHAKE_DELAY: Duration = Duration::from_millis(3);
+const HANDSHAKE_DELAY: Duration = Duration::from_millis(10);
 
 fn forward(
     socket: &UdpSocket,
