@@ -184,9 +184,7 @@ async fn run(mut engine: Engine, socket: UdpSocket, mut io: Io) {
             }
         })
         .await;
-        for wake in wakes.drain(..) {
-            engine.handle(wake);
-        }
+        engine.handle_round(wakes.drain(..));
         engine.drain(&mut transmits);
         io.send_all(&socket, &mut transmits).await;
         if engine.is_done() {

@@ -81,6 +81,9 @@ pub(crate) struct Engine {
     out: Vec<Output>,
     /// Whose turn it is in [`Engine::poll_channels`].
     control_first: bool,
+    /// The time of the round [`Engine::handle_round`] is handling: the
+    /// clock is read once per batch, not once per datagram.
+    round_now: Option<srt_proto::time::Instant>,
 }
 
 impl Engine {
@@ -110,6 +113,7 @@ impl Engine {
             members,
             out: Vec::new(),
             control_first: false,
+            round_now: None,
         };
         let handle = DriverHandle {
             data: data_tx,
@@ -158,8 +162,19 @@ impl Engine {
         Poll::Pending
     }
 
+    /// Does what woke the task, every wake of one round at the time the
+    /// round began (what was read together arrived together; one clock
+    /// read per batch instead of one per datagram).
+    pub(crate) fn handle_round(&mut self, wakes: impl IntoIterator<Item = Wake>) {
+        self.round_now = Some(self.clock.now());
+        for wake in wakes {
+            self.handle(wake);
+        }
+        self.round_now = None;
+    }
+
     /// Does what woke the task.
-    pub(crate) fn handle(&mut self, wake: Wake) {
+    fn handle(&mut self, wake: Wake) {
         match wake {
             Wake::Datagram { from, data } => {
                 self.feed(Input::Datagram { from, data });
@@ -217,7 +232,7 @@ impl Engine {
     }
 
     fn feed(&mut self, input: Input) {
-        let now = self.clock.now();
+        let now = self.round_now.unwrap_or_else(|| self.clock.now());
         self.endpoint.handle_input_into(input, now, &mut self.out);
     }
 
