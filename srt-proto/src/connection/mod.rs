@@ -136,6 +136,8 @@
 
 mod conn;
 mod options;
+#[cfg(all(test, feature = "sim"))]
+mod overload_tests;
 mod receiver;
 mod rtt;
 pub(crate) mod sender;
