@@ -16,7 +16,14 @@
 #   RATES    Mbit/s (default: 100 500 1000 1000+buf). A rate with "+buf"
 #            gives both tools' SRT URIs rcvbuf=40000000&fc=32000: the
 #            default receiver buffer (8192 packets) holds less than the
-#            120 ms latency window above ~700 Mbit/s.
+#            120 ms latency window above ~700 Mbit/s (delivery then
+#            degrades to what the buffer allows; it once stopped).
+# At 1000 Mbit/s offered, the default maxbw (libsrt's BW_INFINITE, 1 Gbit/s
+# counting 44 header bytes a packet, ~968 Mbit/s of payload) is below the
+# offer: the caller's send buffer fills (8192 packets, ~11 MB) and the
+# excess is dropped; that is the loss and most of the caller's memory.
+# The sink (udp-load recv) asks for a 32 MiB SO_RCVBUF (capped at
+# net.core.rmem_max) so its own queue does not drop what was delivered.
 # Environment: CARGO_TARGET_DIR (default target), SRT_LIVE_TRANSMIT
 # (default srt-live-transmit), SKIP_BUILD=1 to use existing binaries,
 # REPEAT=N to run every point N times (default 1; each run is one row).
