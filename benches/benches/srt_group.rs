@@ -55,18 +55,6 @@ fn data(i: u64, payload: &Bytes) -> Packet {
     })
 }
 
-fn observe(c: &Connection) -> MemberObservation {
-    let (srtt, rttvar) = c.rtt();
-    MemberObservation {
-        last_peer_activity: c.last_peer_activity(),
-        srtt,
-        rttvar,
-        send_acked_seq: c.send_acked_seq(),
-        next_send_seq: c.next_send_seq(),
-        receive_time_base: c.receive_time_base(),
-    }
-}
-
 struct Receiving {
     group: Group,
     members: Vec<(MemberId, Connection)>,
@@ -81,7 +69,7 @@ fn receiving(n: usize) -> Receiving {
             p.options.recv_buffer_packets = 8192;
             let c = Connection::new(p, [2; 32]);
             let m = group.add_member(1, Instant::ZERO).unwrap();
-            group.member_connected(m, observe(&c), Instant::ZERO);
+            group.member_connected(m, MemberObservation::of(&c), Instant::ZERO);
             (m, c)
         })
         .collect();

@@ -7,45 +7,24 @@ use core::time::Duration;
 use srt_proto::connection::{
     Connection, ConnectionEvent, ConnectionOptions, ConnectionParams, OverrideSeqError, SendOptions,
 };
-use srt_proto::handshake::{Congestion, Negotiated};
 use srt_proto::packet::Packet;
-use srt_proto::packet::ext::{SrtFlags, SrtVersion};
 use srt_proto::seq::SeqNumber;
 use srt_proto::time::Instant;
 
 const LATENCY: Duration = Duration::from_millis(100);
 const DELAY: Duration = Duration::from_millis(5);
 
-fn ms(n: u64) -> Instant {
-    Instant::from_micros(n * 1000)
-}
+#[path = "group_support/live.rs"]
+mod live;
+
+use live::{ms, negotiated};
 
 fn params(local: u32, peer: u32, isn: u32, start: Instant) -> ConnectionParams {
     ConnectionParams {
         local_socket_id: local,
         peer_socket_id: peer,
         peer_addr: "127.0.0.1:9000".parse().unwrap(),
-        negotiated: Negotiated {
-            peer_socket_id: peer,
-            initial_seq: SeqNumber::new(isn),
-            mss: 1500,
-            flow_window: 8192,
-            send_latency: LATENCY,
-            receive_latency: LATENCY,
-            peer_version: SrtVersion::new(1, 5, 4),
-            flags: SrtFlags::TSBPD_SND
-                | SrtFlags::TSBPD_RCV
-                | SrtFlags::TLPKTDROP
-                | SrtFlags::NAKREPORT
-                | SrtFlags::REXMITFLG,
-            stream_id: None,
-            congestion: Congestion::Live,
-            message_api: true,
-            packet_filter: None,
-            group: None,
-            drift_tracer: true,
-            crypto: None,
-        },
+        negotiated: negotiated(peer, SeqNumber::new(isn), LATENCY),
         options: ConnectionOptions::default(),
         start_time: start,
     }

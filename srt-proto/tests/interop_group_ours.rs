@@ -22,7 +22,9 @@ use srt_proto::group::{GroupEvent, GroupType};
 use srt_proto::handshake::HandshakeConfig;
 use srt_proto::packet::reject::RejectReason;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 const MESSAGES: usize = 400;
@@ -210,24 +212,20 @@ fn our_caller_to_libsrt(s: Scenario) -> Option<Run> {
     })
 }
 
-/// A libsrt caller group through relays a and b into our group listener;
-/// libsrt streams the payloads one per `PACE` while a is cut before
-/// `CUT_AT` (and healed before `HEAL_AT` if the scenario says so).
-fn libsrt_caller_to_ours(s: Scenario) -> Option<Run> {
-    let exe = group_peer()?;
-    let mut ours = OurGroup::listener(s.handshake(), 9);
-    let target = ours.local_addr();
-    let a = Arc::new(Relay::start(target));
-    let b = Arc::new(Relay::start(target));
-    let options = s.libsrt_options();
+/// Starts libsrt's caller group (scenario `s`'s mode) on `targets`
+/// (address, weight), `members` of them connecting at once, with
+/// `options`, and runs our listener until libsrt says it is ready; fails
+/// with both sides' logs if it did not get there.
+fn start_libsrt_caller(
+    exe: &Path,
+    ours: &mut OurGroup,
+    s: &Scenario,
+    targets: &[(SocketAddr, u16)],
+    members: usize,
+    options: &[String],
+) -> Peer {
     let options: Vec<&str> = options.iter().map(String::as_str).collect();
-    let mut caller = Peer::start_caller(
-        &exe,
-        s.mode(),
-        &[(a.addr(), s.weights.0), (b.addr(), s.weights.1)],
-        2,
-        &options,
-    );
+    let caller = Peer::start_caller(exe, s.mode(), targets, members, &options);
     ours.run(Duration::from_secs(8), |_| {
         caller.is_ready() || caller.has_failed()
     });
@@ -237,6 +235,41 @@ fn libsrt_caller_to_ours(s: Scenario) -> Option<Run> {
         caller.lines(),
         ours.describe()
     );
+    caller
+}
+
+/// Runs our listener while libsrt's `feeder` streams: until everything
+/// arrived and libsrt closed the group (a member's SHUTDOWN), or a
+/// generous deadline; then a moment more, in which a duplicate would
+/// show. Stops libsrt and returns what our group delivered and libsrt's
+/// status lines.
+fn receive_libsrt_stream(
+    ours: &mut OurGroup,
+    caller: Peer,
+    feeder: JoinHandle<()>,
+) -> (Vec<Vec<u8>>, Vec<String>) {
+    ours.run(Duration::from_secs(20), |g| {
+        g.received.len() >= MESSAGES && g.closed >= 1
+    });
+    ours.run(Duration::from_millis(200), |_| false);
+    feeder.join().unwrap();
+    let lines = caller.lines();
+    caller.finish(Duration::from_secs(10));
+    let delivered = ours.received.iter().map(|m| m.to_vec()).collect();
+    (delivered, lines)
+}
+
+/// A libsrt caller group through relays a and b into our group listener;
+/// libsrt streams the payloads one per `PACE` while a is cut before
+/// `CUT_AT` (and healed before `HEAL_AT` if the scenario says so).
+fn libsrt_caller_to_ours(s: Scenario) -> Option<Run> {
+    let exe = group_peer()?;
+    let mut ours = OurGroup::listener(s.handshake(), 9);
+    let target = ours.local_addr();
+    let a = Arc::new(Relay::start(target));
+    let b = Arc::new(Relay::start(target));
+    let targets = [(a.addr(), s.weights.0), (b.addr(), s.weights.1)];
+    let mut caller = start_libsrt_caller(&exe, &mut ours, &s, &targets, 2, &s.libsrt_options());
 
     // Our listener's group holds both members with libsrt's weights.
     let mut weights: Vec<u16> = ours
@@ -270,18 +303,8 @@ fn libsrt_caller_to_ours(s: Scenario) -> Option<Run> {
         ));
     }
     let feeder = caller.stream_in_background(MESSAGES, PACE, actions);
-    // Until everything arrived and libsrt closed the group (a member's
-    // SHUTDOWN), or a generous deadline; then a moment more, in which a
-    // duplicate would show.
-    ours.run(Duration::from_secs(20), |g| {
-        g.received.len() >= MESSAGES && g.closed >= 1
-    });
-    ours.run(Duration::from_millis(200), |_| false);
-    feeder.join().unwrap();
-    let libsrt_lines = caller.lines();
-    caller.finish(Duration::from_secs(10));
+    let (delivered, libsrt_lines) = receive_libsrt_stream(&mut ours, caller, feeder);
     let (at_cut, at_heal) = *marks.lock().unwrap();
-    let delivered = ours.received.iter().map(|m| m.to_vec()).collect();
     Some(Run {
         delivered,
         at_cut,
@@ -291,6 +314,16 @@ fn libsrt_caller_to_ours(s: Scenario) -> Option<Run> {
         ours,
         libsrt_lines,
     })
+}
+
+/// Runs each of `checks` on `run`, if the scenario ran (the libsrt group
+/// peer is there).
+fn check(run: Option<Run>, checks: &[fn(&Run)]) {
+    if let Some(run) = run {
+        for check in checks {
+            check(&run);
+        }
+    }
 }
 
 /// Everything delivered once, in order, byte for byte.
@@ -319,8 +352,10 @@ fn assert_broadcast_on_both_paths(run: &Run) {
 
 /// Backup: a (the main path) carried the stream, b nothing, until a was
 /// cut; then b carried the rest, the first of it sooner after the cut
-/// than the latency (else messages would have been late).
-fn assert_backup_switched(run: &Run, latency: u64) {
+/// than the (backup scenarios') latency (else messages would have been
+/// late).
+fn assert_backup_switched(run: &Run) {
+    let latency = BACKUP.latency;
     let failover = run
         .b
         .first_data_up()
@@ -343,6 +378,18 @@ fn assert_backup_switched(run: &Run, latency: u64) {
     );
 }
 
+/// Our group logged a switch of its active member.
+fn assert_active_switched(run: &Run) {
+    assert!(
+        run.ours
+            .group_log
+            .iter()
+            .any(|e| matches!(e, GroupEvent::ActiveSwitched { .. })),
+        "no switch: {}",
+        run.report()
+    );
+}
+
 /// The healed path carried data again.
 fn assert_healed_path_used(run: &Run) {
     let (heal, end) = (run.at_heal.a, run.carried_now().a);
@@ -355,98 +402,92 @@ fn assert_healed_path_used(run: &Run) {
 
 #[test]
 fn our_broadcast_caller_delivers_everything_to_libsrt_when_one_link_is_cut() {
-    let Some(run) = our_caller_to_libsrt(BROADCAST) else {
-        return;
-    };
-    assert_delivered_all(&run);
-    assert_broadcast_on_both_paths(&run);
+    check(
+        our_caller_to_libsrt(BROADCAST),
+        &[assert_delivered_all, assert_broadcast_on_both_paths],
+    );
 }
 
 #[test]
 fn our_broadcast_caller_sends_on_a_healed_link_again_into_libsrt() {
-    let Some(run) = our_caller_to_libsrt(Scenario {
-        heals: true,
-        ..BROADCAST
-    }) else {
-        return;
-    };
-    assert_delivered_all(&run);
-    assert_healed_path_used(&run);
+    check(
+        our_caller_to_libsrt(Scenario {
+            heals: true,
+            ..BROADCAST
+        }),
+        &[assert_delivered_all, assert_healed_path_used],
+    );
 }
 
 #[test]
 fn our_backup_caller_fails_over_to_the_standby_without_loss_into_libsrt() {
-    let Some(run) = our_caller_to_libsrt(BACKUP) else {
-        return;
-    };
-    assert_delivered_all(&run);
-    assert_backup_switched(&run, BACKUP.latency);
-    assert!(
-        run.ours
-            .group_log
-            .iter()
-            .any(|e| matches!(e, GroupEvent::ActiveSwitched { .. })),
-        "no switch: {}",
-        run.report()
+    check(
+        our_caller_to_libsrt(BACKUP),
+        &[
+            assert_delivered_all,
+            assert_backup_switched,
+            assert_active_switched,
+        ],
     );
 }
 
 #[test]
 fn libsrt_broadcast_caller_delivers_everything_to_our_listener_when_one_link_is_cut() {
-    let Some(run) = libsrt_caller_to_ours(BROADCAST) else {
-        return;
-    };
-    assert_delivered_all(&run);
-    assert_broadcast_on_both_paths(&run);
+    check(
+        libsrt_caller_to_ours(BROADCAST),
+        &[assert_delivered_all, assert_broadcast_on_both_paths],
+    );
 }
 
 #[test]
 fn libsrt_broadcast_caller_keeps_a_healed_link_into_our_listener() {
-    let Some(run) = libsrt_caller_to_ours(Scenario {
-        heals: true,
-        ..BROADCAST
-    }) else {
-        return;
-    };
-    assert_delivered_all(&run);
-    assert_healed_path_used(&run);
+    check(
+        libsrt_caller_to_ours(Scenario {
+            heals: true,
+            ..BROADCAST
+        }),
+        &[assert_delivered_all, assert_healed_path_used],
+    );
 }
 
 #[test]
 fn libsrt_backup_caller_fails_over_without_loss_into_our_listener() {
-    let Some(run) = libsrt_caller_to_ours(BACKUP) else {
-        return;
-    };
-    assert_delivered_all(&run);
-    assert_backup_switched(&run, BACKUP.latency);
+    check(
+        libsrt_caller_to_ours(BACKUP),
+        &[assert_delivered_all, assert_backup_switched],
+    );
 }
 
 const SECRET: &str = "group-interop-secret";
 
 #[test]
 fn our_encrypted_broadcast_caller_delivers_everything_to_libsrt_when_one_link_is_cut() {
-    let Some(run) = our_caller_to_libsrt(Scenario {
-        passphrase: Some(SECRET),
-        ..BROADCAST
-    }) else {
-        return;
-    };
-    assert_delivered_all(&run);
-    assert_broadcast_on_both_paths(&run);
-    assert_all_encrypted(&run);
+    check(
+        our_caller_to_libsrt(Scenario {
+            passphrase: Some(SECRET),
+            ..BROADCAST
+        }),
+        &[
+            assert_delivered_all,
+            assert_broadcast_on_both_paths,
+            assert_all_encrypted,
+        ],
+    );
 }
 
 #[test]
 fn libsrt_encrypted_broadcast_caller_delivers_everything_to_our_listener_when_one_link_is_cut() {
-    let Some(run) = libsrt_caller_to_ours(Scenario {
-        passphrase: Some(SECRET),
-        ..BROADCAST
-    }) else {
-        return;
-    };
-    assert_delivered_all(&run);
-    assert_broadcast_on_both_paths(&run);
-    assert_all_encrypted(&run);
+    check(
+        libsrt_caller_to_ours(Scenario {
+            passphrase: Some(SECRET),
+            ..BROADCAST
+        }),
+        &[
+            assert_delivered_all,
+            assert_broadcast_on_both_paths,
+            assert_all_encrypted,
+        ],
+    );
 }
 
 /// Path b joins our running broadcast group at this message...
@@ -510,31 +551,14 @@ fn a_member_joining_libsrt_running_broadcast_group_carries_the_stream_into_our_l
     let b = Relay::start(target);
     let mut options = s.libsrt_options();
     options.extend(["--join-at".to_owned(), JOIN_AT.to_string()]);
-    let options: Vec<&str> = options.iter().map(String::as_str).collect();
     // b is held back until message JOIN_AT.
-    let mut caller =
-        Peer::start_caller(&exe, s.mode(), &[(a.addr(), 1), (b.addr(), 1)], 1, &options);
-    ours.run(Duration::from_secs(8), |_| {
-        caller.is_ready() || caller.has_failed()
-    });
-    assert!(
-        caller.is_ready(),
-        "libsrt: {:#?}\nours: {}",
-        caller.lines(),
-        ours.describe()
-    );
+    let targets = [(a.addr(), 1), (b.addr(), 1)];
+    let mut caller = start_libsrt_caller(&exe, &mut ours, &s, &targets, 1, &options);
 
     let ra = a.clone();
     let cut: Box<dyn FnOnce() + Send> = Box::new(move || ra.cut());
     let feeder = caller.stream_in_background(MESSAGES, PACE, vec![(LATE_CUT_AT, cut)]);
-    ours.run(Duration::from_secs(20), |g| {
-        g.received.len() >= MESSAGES && g.closed >= 1
-    });
-    ours.run(Duration::from_millis(200), |_| false);
-    feeder.join().unwrap();
-    let lines = caller.lines();
-    caller.finish(Duration::from_secs(10));
-    let delivered: Vec<Vec<u8>> = ours.received.iter().map(|m| m.to_vec()).collect();
+    let (delivered, lines) = receive_libsrt_stream(&mut ours, caller, feeder);
     if delivered.len() != MESSAGES {
         eprintln!("{}\nlibsrt: {lines:#?}", ours.describe());
     }
@@ -601,36 +625,13 @@ fn libsrt_backup_caller_hands_over_to_the_heavier_of_two_standbys_into_our_liste
     let mut ours = OurGroup::listener(s.handshake(), 19);
     let target = ours.local_addr();
     let [main, heavy, light] = [(); 3].map(|()| Arc::new(Relay::start(target)));
-    let options = s.libsrt_options();
-    let options: Vec<&str> = options.iter().map(String::as_str).collect();
-    let mut caller = Peer::start_caller(
-        &exe,
-        s.mode(),
-        &[(main.addr(), 10), (light.addr(), 1), (heavy.addr(), 5)],
-        3,
-        &options,
-    );
-    ours.run(Duration::from_secs(8), |_| {
-        caller.is_ready() || caller.has_failed()
-    });
-    assert!(
-        caller.is_ready(),
-        "libsrt: {:#?}\nours: {}",
-        caller.lines(),
-        ours.describe()
-    );
+    let targets = [(main.addr(), 10), (light.addr(), 1), (heavy.addr(), 5)];
+    let mut caller = start_libsrt_caller(&exe, &mut ours, &s, &targets, 3, &s.libsrt_options());
 
     let m = main.clone();
     let cut: Box<dyn FnOnce() + Send> = Box::new(move || m.cut());
     let feeder = caller.stream_in_background(MESSAGES, PACE, vec![(CUT_AT, cut)]);
-    ours.run(Duration::from_secs(20), |g| {
-        g.received.len() >= MESSAGES && g.closed >= 1
-    });
-    ours.run(Duration::from_millis(200), |_| false);
-    feeder.join().unwrap();
-    let lines = caller.lines();
-    caller.finish(Duration::from_secs(10));
-    let delivered: Vec<Vec<u8>> = ours.received.iter().map(|m| m.to_vec()).collect();
+    let (delivered, lines) = receive_libsrt_stream(&mut ours, caller, feeder);
     let carried = [&main, &heavy, &light].map(|r| r.data_up());
     if delivered.len() != MESSAGES {
         eprintln!(
@@ -700,26 +701,30 @@ fn our_listener_without_group_connect_refuses_a_libsrt_group_caller_with_group()
 
 #[test]
 fn our_encrypted_backup_caller_fails_over_without_loss_into_libsrt() {
-    let Some(run) = our_caller_to_libsrt(Scenario {
-        passphrase: Some(SECRET),
-        ..BACKUP
-    }) else {
-        return;
-    };
-    assert_delivered_all(&run);
-    assert_backup_switched(&run, BACKUP.latency);
-    assert_all_encrypted(&run);
+    check(
+        our_caller_to_libsrt(Scenario {
+            passphrase: Some(SECRET),
+            ..BACKUP
+        }),
+        &[
+            assert_delivered_all,
+            assert_backup_switched,
+            assert_all_encrypted,
+        ],
+    );
 }
 
 #[test]
 fn libsrt_encrypted_backup_caller_fails_over_without_loss_into_our_listener() {
-    let Some(run) = libsrt_caller_to_ours(Scenario {
-        passphrase: Some(SECRET),
-        ..BACKUP
-    }) else {
-        return;
-    };
-    assert_delivered_all(&run);
-    assert_backup_switched(&run, BACKUP.latency);
-    assert_all_encrypted(&run);
+    check(
+        libsrt_caller_to_ours(Scenario {
+            passphrase: Some(SECRET),
+            ..BACKUP
+        }),
+        &[
+            assert_delivered_all,
+            assert_backup_switched,
+            assert_all_encrypted,
+        ],
+    );
 }

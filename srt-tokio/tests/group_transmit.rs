@@ -7,52 +7,23 @@
 #[path = "../examples/srt-transmit/transmit.rs"]
 mod transmit;
 
-use bytes::Bytes;
+#[path = "support/transmit.rs"]
+mod transmit_support;
+
 use futures_util::{SinkExt, StreamExt};
 use srt_tokio::relay::{Relay, RelayHandle};
 use srt_tokio::{Accepted, GroupMember, GroupType, SrtGroup, SrtSocket};
-use std::net::{SocketAddr, UdpSocket as StdUdpSocket};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
-use tokio::task::JoinHandle;
 use tokio::time::timeout;
-use transmit::{Medium, Summary, TransmitError};
+use transmit::Medium;
+use transmit_support::{args, free_port, message, spawn_transmit};
 
 const COUNT: u32 = 300;
 /// Path a is cut before this message.
 const CUT_AT: u32 = 100;
 const WAIT: Duration = Duration::from_secs(10);
-
-fn free_port() -> u16 {
-    StdUdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn message(i: u32) -> Bytes {
-    let mut m = i.to_be_bytes().to_vec();
-    m.extend((0..1312u32).map(|j| (i.wrapping_mul(7).wrapping_add(j) % 253) as u8));
-    Bytes::from(m)
-}
-
-fn args(list: &[&str]) -> transmit::Args {
-    transmit::parse_args(list.iter().map(|s| (*s).to_owned()))
-        .unwrap()
-        .expect("not -h")
-}
-
-type Run = JoinHandle<(Result<Summary, TransmitError>, String)>;
-
-fn spawn_transmit(list: &[&str]) -> Run {
-    let args = args(list);
-    tokio::spawn(async move {
-        let mut log = Vec::new();
-        let result = transmit::run(&args, &mut log).await;
-        (result, String::from_utf8(log).unwrap())
-    })
-}
 
 async fn path(upstream: SocketAddr) -> RelayHandle {
     Relay::builder()

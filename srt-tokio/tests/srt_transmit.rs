@@ -6,55 +6,27 @@
 #[path = "../examples/srt-transmit/transmit.rs"]
 mod transmit;
 
-use bytes::Bytes;
+#[path = "support/transmit.rs"]
+mod transmit_support;
+
+#[path = "support/peer.rs"]
+mod peer;
+
+use peer::peer_installed;
+
 use futures_util::StreamExt;
 use srt_tokio::SrtSocket;
 use srt_tokio::proto::packet::reject::RejectReason;
-use std::net::{SocketAddr, UdpSocket as StdUdpSocket};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use tokio::net::UdpSocket;
-use tokio::task::JoinHandle;
 use tokio::time::timeout;
-use transmit::{Summary, TransmitError};
+use transmit::TransmitError;
+use transmit_support::{args, free_port, message, spawn_transmit};
 
 const COUNT: u32 = 200;
 const WAIT: Duration = Duration::from_secs(10);
-
-/// A free UDP port on loopback (bound and released).
-fn free_port() -> u16 {
-    StdUdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn args(list: &[&str]) -> transmit::Args {
-    transmit::parse_args(list.iter().map(|s| (*s).to_owned()))
-        .unwrap()
-        .expect("not -h")
-}
-
-type Run = JoinHandle<(Result<Summary, TransmitError>, String)>;
-
-/// Runs srt-transmit with `list` on its own task; yields its result and
-/// what it logged.
-fn spawn_transmit(list: &[&str]) -> Run {
-    let args = args(list);
-    tokio::spawn(async move {
-        let mut log = Vec::new();
-        let result = transmit::run(&args, &mut log).await;
-        (result, String::from_utf8(log).unwrap())
-    })
-}
-
-/// Message `i`: its number, then a pattern made from it (1316 bytes).
-fn message(i: u32) -> Bytes {
-    let mut m = i.to_be_bytes().to_vec();
-    m.extend((0..1312u32).map(|j| (i.wrapping_mul(7).wrapping_add(j) % 253) as u8));
-    Bytes::from(m)
-}
 
 async fn send_datagrams(to: SocketAddr) {
     let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -132,26 +104,9 @@ impl Drop for LiveTransmit {
     }
 }
 
-fn libsrt_available() -> bool {
-    let found = Command::new("srt-live-transmit")
-        .arg("-version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "srt-live-transmit is required in CI"
-        );
-        eprintln!("srt-live-transmit not installed: skipping");
-    }
-    found
-}
-
 #[tokio::test]
 async fn our_caller_delivers_udp_byte_exact_through_a_libsrt_listener() {
-    if !libsrt_available() {
+    if !peer_installed("srt-live-transmit") {
         return;
     }
     let sink = UdpSocket::bind("127.0.0.1:0").await.unwrap();

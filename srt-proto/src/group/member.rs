@@ -2,6 +2,7 @@
 //! main/backup states, what the group observes of their connections, and
 //! what it reports about them.
 
+use crate::connection::Connection;
 use crate::seq::SeqNumber;
 use crate::time::Instant;
 use core::time::Duration;
@@ -120,6 +121,23 @@ pub struct MemberObservation {
 }
 
 impl MemberObservation {
+    /// What `c` reports of itself now: its last peer activity, its RTT
+    /// estimate, its sender's acknowledgement point and next sequence
+    /// number, and its receiver's TSBPD time base. This is what a driver
+    /// hands to [`Group::member_connected`](super::Group::member_connected)
+    /// and [`Group::observe`](super::Group::observe) for a member.
+    pub fn of(c: &Connection) -> Self {
+        let (srtt, rttvar) = c.rtt();
+        Self {
+            last_peer_activity: c.last_peer_activity(),
+            srtt,
+            rttvar,
+            send_acked_seq: c.send_acked_seq(),
+            next_send_seq: c.next_send_seq(),
+            receive_time_base: c.receive_time_base(),
+        }
+    }
+
     /// Whether the member's send buffer is empty (everything it sent is
     /// acknowledged or dropped): only then can it move to another
     /// sequence number.

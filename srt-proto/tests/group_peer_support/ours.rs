@@ -13,7 +13,7 @@
 //! sockets, so the sockets are non-blocking and polled at that step).
 
 use bytes::Bytes;
-use srt_proto::connection::{Connection, SendOptions};
+use srt_proto::connection::SendOptions;
 use srt_proto::group::{
     Group, GroupConfig, GroupEvent, GroupOutput, GroupSendError, GroupType, MemberId,
     MemberObservation,
@@ -69,19 +69,6 @@ pub struct OurGroup {
     /// Why handshakes were refused: ours (caller) or the callers' (listener).
     pub refused: Vec<RejectReason>,
     buf: Vec<u8>,
-}
-
-/// What a member's connection tells the group about itself.
-pub fn observe(c: &Connection) -> MemberObservation {
-    let (srtt, rttvar) = c.rtt();
-    MemberObservation {
-        last_peer_activity: c.last_peer_activity(),
-        srtt,
-        rttvar,
-        send_acked_seq: c.send_acked_seq(),
-        next_send_seq: c.next_send_seq(),
-        receive_time_base: c.receive_time_base(),
-    }
 }
 
 fn bind() -> UdpSocket {
@@ -316,7 +303,10 @@ impl OurGroup {
                     self.members.len() - 1
                 };
                 let m = self.members[member];
-                let obs = self.nodes[node].ep.connection(conn).map(observe);
+                let obs = self.nodes[node]
+                    .ep
+                    .connection(conn)
+                    .map(MemberObservation::of);
                 if let (Some(group), Some(obs)) = (self.group.as_mut(), obs) {
                     group.member_connected(m.id, obs, now);
                 }
@@ -447,7 +437,7 @@ impl OurGroup {
             let Some(c) = self.nodes[m.node].ep.connection(conn) else {
                 continue;
             };
-            let obs = observe(c);
+            let obs = MemberObservation::of(c);
             if let Some(group) = self.group.as_mut() {
                 group.observe(m.id, obs, now);
             }

@@ -6,18 +6,17 @@
 //! the endpoints, until neither has anything left; then every member is
 //! observed.
 
-use bytes::Bytes;
 use core::net::SocketAddr;
 use core::time::Duration;
-use srt_proto::group::{Group, GroupConfig, GroupEvent, GroupOutput, GroupType, MemberId};
+use srt_proto::group::{
+    Group, GroupConfig, GroupEvent, GroupOutput, GroupType, MemberId, MemberObservation,
+};
 use srt_proto::handshake::HandshakeConfig;
 use srt_proto::packet::ext::GroupExt;
 use srt_proto::seq::SeqNumber;
 use srt_proto::sim::{Datagram, Node};
 use srt_proto::time::Instant;
 use srt_proto::{ConnectionId, Endpoint, EndpointConfig, Event, Input, ListenConfig, Output};
-
-use super::observe;
 
 #[derive(Debug, Clone, Copy)]
 struct Member {
@@ -195,7 +194,7 @@ impl GroupNode {
                     }
                 };
                 if let Some(c) = self.endpoints[ep].1.connection(conn) {
-                    let obs = observe(c);
+                    let obs = MemberObservation::of(c);
                     self.group.member_connected(id, obs, now);
                 }
             }
@@ -288,7 +287,7 @@ impl GroupNode {
         for m in self.members.clone() {
             let Some(conn) = m.conn else { continue };
             if let Some(c) = self.endpoints[m.ep].1.connection(conn) {
-                let obs = observe(c);
+                let obs = MemberObservation::of(c);
                 self.group.observe(m.id, obs, now);
             }
         }
@@ -368,13 +367,9 @@ impl Node for GroupNode {
         }
         self.run_actions(now, out);
         if self.next_send().is_some_and(|t| t <= now) {
-            let n = self.sent.len() as u32;
-            let mut payload = vec![0u8; 188];
-            payload[..4].copy_from_slice(&n.to_be_bytes());
+            let payload = super::numbered(self.sent.len() as u32);
             self.sent.push(now);
-            let _ = self
-                .group
-                .send(Bytes::from(payload), Default::default(), now);
+            let _ = self.group.send(payload, Default::default(), now);
         }
         for ep in 0..self.endpoints.len() {
             if self.endpoints[ep]

@@ -7,6 +7,9 @@
 #![allow(dead_code)]
 
 pub mod endpoints;
+pub mod live;
+
+pub use live::{ms, negotiated};
 
 use bytes::Bytes;
 use core::net::SocketAddr;
@@ -18,53 +21,10 @@ use srt_proto::endpoint::MemberCommand;
 use srt_proto::group::{
     Group, GroupConfig, GroupEvent, GroupOutput, GroupType, MemberId, MemberObservation,
 };
-use srt_proto::handshake::{Congestion, Negotiated};
 use srt_proto::packet::Packet;
-use srt_proto::packet::ext::{SrtFlags, SrtVersion};
 use srt_proto::seq::SeqNumber;
 use srt_proto::sim::{Datagram, Link, LinkConfig};
 use srt_proto::time::Instant;
-
-pub fn ms(n: u64) -> Instant {
-    Instant::from_micros(n * 1000)
-}
-
-/// What a connection reports of itself to its group.
-pub fn observe(c: &Connection) -> MemberObservation {
-    let (srtt, rttvar) = c.rtt();
-    MemberObservation {
-        last_peer_activity: c.last_peer_activity(),
-        srtt,
-        rttvar,
-        send_acked_seq: c.send_acked_seq(),
-        next_send_seq: c.next_send_seq(),
-        receive_time_base: c.receive_time_base(),
-    }
-}
-
-fn negotiated(peer_socket_id: u32, isn: SeqNumber, latency: Duration) -> Negotiated {
-    Negotiated {
-        peer_socket_id,
-        initial_seq: isn,
-        mss: 1500,
-        flow_window: 8192,
-        send_latency: latency,
-        receive_latency: latency,
-        peer_version: SrtVersion::new(1, 5, 4),
-        flags: SrtFlags::TSBPD_SND
-            | SrtFlags::TSBPD_RCV
-            | SrtFlags::TLPKTDROP
-            | SrtFlags::NAKREPORT
-            | SrtFlags::REXMITFLG,
-        stream_id: None,
-        congestion: Congestion::Live,
-        message_api: true,
-        packet_filter: None,
-        group: None,
-        drift_tracer: true,
-        crypto: None,
-    }
-}
 
 /// One member path: the sender's connection, the receiver's, and the
 /// links between them.
@@ -109,6 +69,14 @@ pub struct Harness {
     pub interval: Duration,
     next_socket_id: u32,
     scratch: Vec<u8>,
+}
+
+/// Message `n` of a harness's stream: 188 bytes (one TS packet), `n`
+/// big-endian first.
+pub fn numbered(n: u32) -> Bytes {
+    let mut payload = vec![0u8; 188];
+    payload[..4].copy_from_slice(&n.to_be_bytes());
+    Bytes::from(payload)
 }
 
 const TX_ADDR: &str = "10.0.0.1:9000";
@@ -167,8 +135,10 @@ impl Harness {
         };
         let tx = Connection::new_at(params(a, b, sync.start_time), [a as u8; 32], now);
         let rx = Connection::new_at(params(b, a, now), [b as u8; 32], now);
-        self.tx.member_connected(tx_id, observe(&tx), now);
-        self.rx.member_connected(rx_id, observe(&rx), now);
+        self.tx
+            .member_connected(tx_id, MemberObservation::of(&tx), now);
+        self.rx
+            .member_connected(rx_id, MemberObservation::of(&rx), now);
         self.pairs.push(Pair {
             tx_id,
             rx_id,
@@ -233,15 +203,11 @@ impl Harness {
     fn step(&mut self) {
         let now = self.now;
         if self.next_send().is_some_and(|t| t <= now) {
-            let n = self.sent.len() as u32;
-            let mut payload = vec![0u8; 188];
-            payload[..4].copy_from_slice(&n.to_be_bytes());
+            let payload = numbered(self.sent.len() as u32);
             self.sent.push(now);
             // A refused message (no member yet) is simply not delivered;
             // the tests check what they expect.
-            let _ = self
-                .tx
-                .send(Bytes::from(payload), SendOptions::default(), now);
+            let _ = self.tx.send(payload, SendOptions::default(), now);
         }
         for p in &mut self.pairs {
             while let Some(d) = p.fwd.poll_deliver(now) {
@@ -282,10 +248,10 @@ impl Harness {
         }
         for p in &self.pairs {
             if p.tx_open {
-                self.tx.observe(p.tx_id, observe(&p.tx), now);
+                self.tx.observe(p.tx_id, MemberObservation::of(&p.tx), now);
             }
             if p.rx_open {
-                self.rx.observe(p.rx_id, observe(&p.rx), now);
+                self.rx.observe(p.rx_id, MemberObservation::of(&p.rx), now);
             }
         }
         self.apply_outputs();

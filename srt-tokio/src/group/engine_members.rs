@@ -14,7 +14,6 @@ use crate::error::SrtError;
 use crate::shared::{MemberCtl, MemberEvent, MemberLink, MemberReport};
 use futures_channel::mpsc;
 use futures_core::Stream;
-use srt_proto::connection::Connection;
 use srt_proto::group::MemberObservation;
 use srt_proto::time::Instant as ProtoInstant;
 use srt_proto::{ConnectionId, Event, Input, Output};
@@ -62,19 +61,6 @@ impl Members {
     /// endpoint holds a sender).
     pub(crate) fn poll_ctl(&mut self, cx: &mut Context<'_>) -> Poll<Option<MemberCtl>> {
         Pin::new(&mut self.rx).poll_next(cx)
-    }
-}
-
-/// A snapshot of a member's connection for its group.
-pub(crate) fn observation(c: &Connection) -> MemberObservation {
-    let (srtt, rttvar) = c.rtt();
-    MemberObservation {
-        last_peer_activity: c.last_peer_activity(),
-        srtt,
-        rttvar,
-        send_acked_seq: c.send_acked_seq(),
-        next_send_seq: c.next_send_seq(),
-        receive_time_base: c.receive_time_base(),
     }
 }
 
@@ -156,7 +142,7 @@ impl Engine {
             let Some(c) = self.endpoint.connection(*conn) else {
                 continue;
             };
-            if !link.report(MemberEvent::Observed(observation(c))) {
+            if !link.report(MemberEvent::Observed(MemberObservation::of(c))) {
                 orphans.push(*conn);
             }
         }
@@ -177,7 +163,7 @@ impl Engine {
                 request,
                 group,
             } => {
-                let obs = self.endpoint.connection(conn).map(observation);
+                let obs = self.endpoint.connection(conn).map(MemberObservation::of);
                 if let Some(link) = self.members.connecting.remove(&conn) {
                     let Some(obs) = obs else {
                         link.report(MemberEvent::Failed(SrtError::TaskGone));

@@ -10,7 +10,6 @@ use srt_proto::sim::{LinkConfig, Probability};
 use srt_tokio::relay::{Relay, RelayHandle};
 use std::future::Future;
 use std::net::{SocketAddr, UdpSocket as StdUdpSocket};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The longest any one step of a test may take.
@@ -91,25 +90,10 @@ pub async fn deliver(mut sender: SrtSocket, mut receiver: SrtSocket, count: u32,
     within("close", sender.close()).await.unwrap();
 }
 
-/// Whether `program` (a peer the interop cases run, with `-version`) is
-/// installed; if not, says so and skips, unless `CI` is set (then the peer
-/// is required and this panics).
-pub fn peer_installed(program: &str) -> bool {
-    let found = Command::new(program)
-        .arg("-version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{program} is required in CI"
-        );
-        eprintln!("{program} not installed: skipping");
-    }
-    found
-}
+#[path = "peer.rs"]
+mod peer;
+#[allow(unused_imports)] // not every binary runs a peer
+pub use peer::peer_installed;
 
 /// A link losing 5 % of its datagrams and reordering 2 % by 3 ms, with
 /// 5 ms of latency.

@@ -126,82 +126,86 @@ async fn receive_all(group: &mut SrtGroup, count: u32) {
     .await;
 }
 
+/// A caller group of `group_type` with `latency` into a group listener
+/// over two relays, its members made by `members` from the relays'
+/// addresses; once the caller has both members connected: the caller's
+/// group, the listener's, and the two relays.
+async fn two_path_groups(
+    group_type: GroupType,
+    latency: Duration,
+    members: impl FnOnce(SocketAddr, SocketAddr) -> [GroupMember; 2],
+) -> (SrtGroup, SrtGroup, RelayHandle, RelayHandle) {
+    let mut listener = group_listener(latency).await;
+    let (a, b) = (
+        path(listener.local_addr()).await,
+        path(listener.local_addr()).await,
+    );
+    let sender = within(
+        "call",
+        SrtSocket::builder()
+            .latency(latency)
+            .call_group(group_type, members(a.local_addr(), b.local_addr())),
+    )
+    .await
+    .unwrap();
+    let receiver = accept_group(&mut listener).await;
+    wait_connected(&sender, 2).await;
+    (sender, receiver, a, b)
+}
+
+/// Streams 600 messages 2 ms apart from `sender`, cutting `path` before
+/// message `cut_at`, and checks `receiver` gets every one once, in order;
+/// then the sender back.
+async fn stream_cutting(
+    sender: SrtGroup,
+    receiver: &mut SrtGroup,
+    path: RelayHandle,
+    cut_at: u32,
+) -> SrtGroup {
+    let sending = rt::spawn(send_stream(
+        sender,
+        600,
+        Duration::from_millis(2),
+        move |i, _| {
+            if i == cut_at {
+                cut(&path);
+            }
+        },
+    ));
+    receive_all(receiver, 600).await;
+    sending.await
+}
+
 #[test]
 fn broadcast_over_two_paths_delivers_every_message_once_in_order_when_one_is_cut() {
     rt::block_on(async {
-        let latency = Duration::from_millis(200);
-        let mut listener = group_listener(latency).await;
-        let (a, b) = (
-            path(listener.local_addr()).await,
-            path(listener.local_addr()).await,
-        );
-        let sender = within(
-            "call",
-            SrtSocket::builder().latency(latency).call_group(
-                GroupType::Broadcast,
-                [
-                    GroupMember::new(a.local_addr()).token(1),
-                    GroupMember::new(b.local_addr()).token(2),
-                ],
-            ),
-        )
-        .await
-        .unwrap();
-        let mut receiver = accept_group(&mut listener).await;
-        wait_connected(&sender, 2).await;
+        let (sender, mut receiver, a, _b) =
+            two_path_groups(GroupType::Broadcast, Duration::from_millis(200), |a, b| {
+                [GroupMember::new(a).token(1), GroupMember::new(b).token(2)]
+            })
+            .await;
         wait_connected(&receiver, 2).await;
-        let sending = rt::spawn(send_stream(
-            sender,
-            600,
-            Duration::from_millis(2),
-            move |i, _| {
-                if i == 200 {
-                    cut(&a);
-                }
-            },
-        ));
-        receive_all(&mut receiver, 600).await;
+        drop(stream_cutting(sender, &mut receiver, a, 200).await);
         let stats = receiver.stats().await.unwrap();
         assert!(stats.duplicates > 0, "both paths carried data: {stats:?}");
-        drop(sending.await);
     });
 }
 
 #[test]
 fn backup_fails_over_to_the_standby_with_nothing_lost_when_the_active_path_is_cut() {
     rt::block_on(async {
-        let latency = Duration::from_millis(500);
-        let mut listener = group_listener(latency).await;
-        let (main, spare) = (
-            path(listener.local_addr()).await,
-            path(listener.local_addr()).await,
-        );
-        let sender = within(
-            "call",
-            SrtSocket::builder().latency(latency).call_group(
-                GroupType::Backup,
+        let (sender, mut receiver, main, spare) = two_path_groups(
+            GroupType::Backup,
+            Duration::from_millis(500),
+            |main, spare| {
                 [
-                    GroupMember::new(main.local_addr()).weight(10),
-                    GroupMember::new(spare.local_addr()).weight(1),
-                ],
-            ),
-        )
-        .await
-        .unwrap();
-        let mut receiver = accept_group(&mut listener).await;
-        wait_connected(&sender, 2).await;
-        let sending = rt::spawn(send_stream(
-            sender,
-            600,
-            Duration::from_millis(2),
-            move |i, _| {
-                if i == 250 {
-                    cut(&main);
-                }
+                    GroupMember::new(main).weight(10),
+                    GroupMember::new(spare).weight(1),
+                ]
             },
-        ));
-        receive_all(&mut receiver, 600).await;
-        let sender = sending.await;
+        )
+        .await;
+        let sender = stream_cutting(sender, &mut receiver, main, 250).await;
         let stats = sender.stats().await.unwrap();
         assert!(stats.activations >= 2, "the standby took over: {stats:?}");
         let members = sender.members().await.unwrap();
