@@ -74,8 +74,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-pub(crate) use task::GroupTask;
 use task::{GroupCommand, GroupControl};
+pub(crate) use task::{GroupTask, WakeTimer};
 
 /// Application sends waiting for the group's task.
 const COMMAND_QUEUE: usize = 256;

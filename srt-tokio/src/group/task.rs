@@ -88,6 +88,16 @@ impl Entry {
     }
 }
 
+/// A runtime's timer as [`GroupTask::run`] uses it: one deadline at a
+/// time.
+pub(crate) trait WakeTimer {
+    /// Fires at `at`, replacing the deadline set before.
+    fn set(&mut self, at: std::time::Instant);
+    /// Ready once the deadline set last has passed (only polled while one
+    /// is set).
+    fn poll_fired(&mut self, cx: &mut Context<'_>) -> Poll<()>;
+}
+
 pub(crate) struct GroupTask {
     group: Group,
     clock: Clock,
@@ -197,6 +207,42 @@ impl GroupTask {
     /// The application's handles are gone and the members closed.
     pub(crate) fn is_done(&self) -> bool {
         self.data_rx.is_none() && self.ctl_rx.is_none() && self.members.is_empty()
+    }
+
+    /// Runs the task until [`GroupTask::is_done`]: handles its inputs as
+    /// they come and its timers at [`GroupTask::next_wake`], on the
+    /// runtime's `timer` (the only part of the loop a runtime supplies).
+    pub(crate) async fn run(mut self, mut timer: impl WakeTimer) {
+        // The deadline `timer` is set for; `None` once it fired.
+        let mut armed: Option<std::time::Instant> = None;
+        loop {
+            let wake_at = self.next_wake();
+            if wake_at != armed {
+                if let Some(at) = wake_at {
+                    timer.set(at);
+                }
+                armed = wake_at;
+            }
+            let fired = std::future::poll_fn(|cx| {
+                let any = self.poll_inputs(cx);
+                let fired = armed.is_some() && timer.poll_fired(cx).is_ready();
+                if fired {
+                    armed = None;
+                }
+                if any || fired {
+                    Poll::Ready(fired)
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await;
+            if fired {
+                self.handle_timeout();
+            }
+            if self.is_done() {
+                return;
+            }
+        }
     }
 
     fn command(&mut self, command: GroupCommand) {
