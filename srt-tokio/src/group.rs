@@ -327,14 +327,7 @@ pub(crate) fn accepted(
 /// endpoint tasks are unbounded (both sides consume them without waiting
 /// on anything else).
 pub struct SrtGroup {
-    ctl: mpsc::UnboundedSender<GroupControl>,
-    data: mpsc::Sender<GroupCommand>,
-    rx: mpsc::Receiver<Delivery>,
-    shared: Arc<GroupShared>,
-    clock: Clock,
-    group_type: GroupType,
-    id: u32,
-    peer_id: Option<u32>,
+    parts: GroupParts,
     caller: Option<Arc<CallerSide>>,
     reported_close: bool,
 }
@@ -342,8 +335,8 @@ pub struct SrtGroup {
 impl fmt::Debug for SrtGroup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SrtGroup")
-            .field("id", &format_args!("{:#x}", self.id))
-            .field("type", &self.group_type)
+            .field("id", &format_args!("{:#x}", self.parts.id))
+            .field("type", &self.parts.group_type)
             .finish_non_exhaustive()
     }
 }
@@ -351,14 +344,7 @@ impl fmt::Debug for SrtGroup {
 impl SrtGroup {
     pub(crate) fn from_parts(parts: GroupParts) -> Self {
         Self {
-            ctl: parts.ctl,
-            data: parts.data,
-            rx: parts.rx,
-            shared: parts.shared,
-            clock: parts.clock,
-            group_type: parts.group_type,
-            id: parts.id,
-            peer_id: parts.peer_id,
+            parts,
             caller: None,
             reported_close: false,
         }
@@ -400,23 +386,23 @@ impl SrtGroup {
 
     /// Broadcast or backup.
     pub fn group_type(&self) -> GroupType {
-        self.group_type
+        self.parts.group_type
     }
 
     /// Our group id (libsrt's group socket id: bit 30 set).
     pub fn id(&self) -> u32 {
-        self.id
+        self.parts.id
     }
 
     /// The peer's group id (an accepted group: the caller's group).
     pub fn peer_group_id(&self) -> Option<u32> {
-        self.peer_id
+        self.parts.peer_id
     }
 
     /// Messages dropped because the application did not read them fast
     /// enough.
     pub fn dropped_by_reader(&self) -> u64 {
-        self.shared.snapshot().dropped
+        self.parts.shared.snapshot().dropped
     }
 
     /// Connects one more member (a caller group only) and returns its id
@@ -441,7 +427,8 @@ impl SrtGroup {
         };
         let handle = caller.socket_for(&member).await?;
         let (reply, rx) = oneshot::channel();
-        self.ctl
+        self.parts
+            .ctl
             .unbounded_send(GroupControl::AddMember {
                 remote: member.remote,
                 local: handle.local,
@@ -459,7 +446,8 @@ impl SrtGroup {
     /// `false` if the group has no such member.
     pub async fn remove_member(&self, member: MemberId) -> Result<bool, SrtError> {
         let (reply, rx) = oneshot::channel();
-        self.ctl
+        self.parts
+            .ctl
             .unbounded_send(GroupControl::RemoveMember { member, reply })
             .map_err(|_| SrtError::TaskGone)?;
         rx.await.map_err(|_| SrtError::TaskGone)
@@ -468,7 +456,8 @@ impl SrtGroup {
     /// The members and their states.
     pub async fn members(&self) -> Result<Vec<GroupMemberStatus>, SrtError> {
         let (reply, rx) = oneshot::channel();
-        self.ctl
+        self.parts
+            .ctl
             .unbounded_send(GroupControl::Members(reply))
             .map_err(|_| SrtError::TaskGone)?;
         rx.await.map_err(|_| SrtError::TaskGone)
@@ -477,7 +466,8 @@ impl SrtGroup {
     /// The group's counters.
     pub async fn stats(&self) -> Result<GroupStats, SrtError> {
         let (reply, rx) = oneshot::channel();
-        self.ctl
+        self.parts
+            .ctl
             .unbounded_send(GroupControl::Stats(reply))
             .map_err(|_| SrtError::TaskGone)?;
         rx.await.map_err(|_| SrtError::TaskGone)
@@ -488,7 +478,7 @@ impl SrtGroup {
     /// returns once all are closed.
     pub async fn close(mut self) -> Result<(), SrtError> {
         let (reply, done) = oneshot::channel();
-        let data = &mut self.data;
+        let data = &mut self.parts.data;
         std::future::poll_fn(|cx| data.poll_ready(cx))
             .await
             .map_err(|_| SrtError::TaskGone)?;
@@ -498,7 +488,7 @@ impl SrtGroup {
     }
 
     fn closed_error(&self) -> io::Error {
-        let s = self.shared.snapshot();
+        let s = self.parts.shared.snapshot();
         let reason = s
             .close_reason
             .or(s.last_member_close)
@@ -581,13 +571,13 @@ impl Stream for SrtGroup {
     type Item = io::Result<(Instant, Bytes)>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        match Pin::new(&mut self.rx).poll_next(cx) {
+        match Pin::new(&mut self.parts.rx).poll_next(cx) {
             Poll::Ready(Some(d)) => {
-                let at = self.clock.to_std(d.src_time);
+                let at = self.parts.clock.to_std(d.src_time);
                 Poll::Ready(Some(Ok((at, d.data))))
             }
             Poll::Ready(None) => {
-                let s = self.shared.snapshot();
+                let s = self.parts.shared.snapshot();
                 let abnormal = s.close_reason.is_none()
                     && matches!(
                         s.last_member_close,
@@ -609,27 +599,29 @@ impl Sink<(Instant, Bytes)> for SrtGroup {
     type Error = io::Error;
 
     fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if let Some(error) = self.shared.take_send_error() {
+        if let Some(error) = self.parts.shared.take_send_error() {
             return Poll::Ready(Err(SrtError::Send(error).into()));
         }
-        let s = self.shared.snapshot();
+        let s = self.parts.shared.snapshot();
         if s.close_reason.is_some() || s.ended {
             return Poll::Ready(Err(self.closed_error()));
         }
-        self.data
+        self.parts
+            .data
             .poll_ready(cx)
             .map_err(|_| SrtError::TaskGone.into())
     }
 
     fn start_send(mut self: Pin<&mut Self>, (at, data): (Instant, Bytes)) -> io::Result<()> {
-        let src_time = self.clock.to_proto(at);
-        self.data
+        let src_time = self.parts.clock.to_proto(at);
+        self.parts
+            .data
             .start_send(GroupCommand::Send { data, src_time })
             .map_err(|_| SrtError::TaskGone.into())
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.data)
+        Pin::new(&mut self.parts.data)
             .poll_flush(cx)
             .map_err(|_| SrtError::TaskGone.into())
     }
@@ -637,16 +629,17 @@ impl Sink<(Instant, Bytes)> for SrtGroup {
     /// Starts a graceful close of every member; [`SrtGroup::close`] also
     /// waits for it.
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if self.shared.snapshot().close_reason.is_none() {
-            if self.data.poll_ready(cx).is_pending() {
+        if self.parts.shared.snapshot().close_reason.is_none() {
+            if self.parts.data.poll_ready(cx).is_pending() {
                 return Poll::Pending;
             }
-            self.data
+            self.parts
+                .data
                 .start_send(GroupCommand::Close { reply: None })
                 .map_err(|_| io::Error::from(SrtError::TaskGone))?;
-            self.shared.set_closed(CloseReason::LocalClose);
+            self.parts.shared.set_closed(CloseReason::LocalClose);
         }
-        Pin::new(&mut self.data)
+        Pin::new(&mut self.parts.data)
             .poll_flush(cx)
             .map_err(|_| SrtError::TaskGone.into())
     }
