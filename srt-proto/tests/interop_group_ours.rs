@@ -150,10 +150,7 @@ fn loopback(port: u16) -> SocketAddr {
 /// healing it before `HEAL_AT` if the scenario says so).
 fn our_caller_to_libsrt(s: Scenario) -> Option<Run> {
     let exe = group_peer()?;
-    let port = free_port();
-    let options = s.libsrt_options();
-    let options: Vec<&str> = options.iter().map(String::as_str).collect();
-    let listener = Peer::listener(&exe, port, &options);
+    let (listener, port) = start_libsrt_listener(&exe, &s);
     let a = Arc::new(Relay::start(loopback(port)));
     let b = Arc::new(Relay::start(loopback(port)));
     let mut ours = OurGroup::caller(
@@ -172,7 +169,7 @@ fn our_caller_to_libsrt(s: Scenario) -> Option<Run> {
     );
 
     let (mut at_cut, mut at_heal) = (Carried::default(), Carried::default());
-    for i in 0..MESSAGES {
+    let (delivered, libsrt_lines) = send_into_libsrt(&mut ours, listener, &s, |i, _| {
         if i == CUT_AT {
             at_cut = carried(&a, &b);
             a.cut();
@@ -181,17 +178,7 @@ fn our_caller_to_libsrt(s: Scenario) -> Option<Run> {
             at_heal = carried(&a, &b);
             a.heal();
         }
-        if let Err(e) = ours.send(Bytes::from(payload(i))) {
-            panic!("send {i}: {e}\n{}", ours.describe());
-        }
-        ours.run(PACE, |_| false);
-    }
-    // Retransmissions and ACKs while libsrt delivers, then SHUTDOWN.
-    ours.run(Duration::from_millis(s.latency * 2 + 500), |_| false);
-    ours.close();
-    let delivered = listener.finish_keeping_lines(Duration::from_secs(10));
-    let libsrt_lines = delivered.1;
-    let delivered = delivered.0;
+    });
     // libsrt's listener reports each member with the weight we sent in
     // its GROUP extension.
     let mut weights: Vec<u16> = member_changes(&libsrt_lines).iter().map(|m| m.2).collect();
@@ -210,6 +197,58 @@ fn our_caller_to_libsrt(s: Scenario) -> Option<Run> {
         ours,
         libsrt_lines,
     })
+}
+
+/// A libsrt group listener with scenario `s`'s options on a free port;
+/// the listener and its port.
+fn start_libsrt_listener(exe: &Path, s: &Scenario) -> (Peer, u16) {
+    let port = free_port();
+    let options = s.libsrt_options();
+    let options: Vec<&str> = options.iter().map(String::as_str).collect();
+    (Peer::listener(exe, port, &options), port)
+}
+
+/// Sends the payloads from our caller group one per `PACE`, running
+/// `before(i, ours)` before payload `i`; then retransmissions and ACKs
+/// while libsrt delivers, and SHUTDOWN. What libsrt's `listener`
+/// delivered, and its status lines.
+fn send_into_libsrt(
+    ours: &mut OurGroup,
+    listener: Peer,
+    s: &Scenario,
+    mut before: impl FnMut(usize, &mut OurGroup),
+) -> (Vec<Vec<u8>>, Vec<String>) {
+    for i in 0..MESSAGES {
+        before(i, ours);
+        if let Err(e) = ours.send(Bytes::from(payload(i))) {
+            panic!("send {i}: {e}\n{}", ours.describe());
+        }
+        ours.run(PACE, |_| false);
+    }
+    ours.run(Duration::from_millis(s.latency * 2 + 500), |_| false);
+    ours.close();
+    listener.finish_keeping_lines(Duration::from_secs(10))
+}
+
+/// Every payload delivered once, in order; on a shortfall, `context`,
+/// our side and libsrt's lines first.
+fn assert_all_delivered(delivered: &[Vec<u8>], lines: &[String], ours: &OurGroup, context: &str) {
+    if delivered.len() != MESSAGES {
+        eprintln!("{context}{}\nlibsrt: {lines:#?}", ours.describe());
+    }
+    assert_all_payloads(delivered, MESSAGES);
+}
+
+/// The member that joined at `JOIN_AT` (through `b`) carried the stream
+/// from shortly after it joined.
+fn assert_joined_member_carried(b: &Relay, ours: &OurGroup) {
+    let joined = (MESSAGES - JOIN_AT) as u64;
+    assert!(
+        b.data_up() >= joined - 20,
+        "b carried {} data packets: {}",
+        b.data_up(),
+        ours.describe()
+    );
 }
 
 /// Starts libsrt's caller group (scenario `s`'s mode) on `targets`
@@ -499,17 +538,14 @@ const LATE_CUT_AT: usize = 250;
 fn a_member_joining_our_running_broadcast_group_carries_the_stream_into_libsrt() {
     let Some(exe) = group_peer() else { return };
     let s = BROADCAST;
-    let port = free_port();
-    let options = s.libsrt_options();
-    let options: Vec<&str> = options.iter().map(String::as_str).collect();
-    let listener = Peer::listener(&exe, port, &options);
+    let (listener, port) = start_libsrt_listener(&exe, &s);
     let a = Relay::start(loopback(port));
     let b = Relay::start(loopback(port));
     let mut ours = OurGroup::caller(s.group_type, &[(a.addr(), 1)], &s.handshake(), 11);
     ours.run(Duration::from_secs(5), |g| g.connected_members() == 1);
     assert_eq!(ours.connected_members(), 1, "{}", ours.describe());
 
-    for i in 0..MESSAGES {
+    let (delivered, lines) = send_into_libsrt(&mut ours, listener, &s, |i, ours| {
         if i == JOIN_AT {
             // The newcomer's handshake carries the group's next sequence
             // number as its ISN and the group's start as its time zero.
@@ -519,26 +555,9 @@ fn a_member_joining_our_running_broadcast_group_carries_the_stream_into_libsrt()
             assert_eq!(ours.connected_members(), 2, "{}", ours.describe());
             a.cut();
         }
-        if let Err(e) = ours.send(Bytes::from(payload(i))) {
-            panic!("send {i}: {e}\n{}", ours.describe());
-        }
-        ours.run(PACE, |_| false);
-    }
-    ours.run(Duration::from_millis(s.latency * 2 + 500), |_| false);
-    ours.close();
-    let (delivered, lines) = listener.finish_keeping_lines(Duration::from_secs(10));
-    if delivered.len() != MESSAGES {
-        eprintln!("{}\nlibsrt: {lines:#?}", ours.describe());
-    }
-    assert_all_payloads(&delivered, MESSAGES);
-    // b carried the stream from shortly after it joined.
-    let joined = (MESSAGES - JOIN_AT) as u64;
-    assert!(
-        b.data_up() >= joined - 20,
-        "b carried {} data packets: {}",
-        b.data_up(),
-        ours.describe()
-    );
+    });
+    assert_all_delivered(&delivered, &lines, &ours, "");
+    assert_joined_member_carried(&b, &ours);
 }
 
 #[test]
@@ -559,28 +578,16 @@ fn a_member_joining_libsrt_running_broadcast_group_carries_the_stream_into_our_l
     let cut: Box<dyn FnOnce() + Send> = Box::new(move || ra.cut());
     let feeder = caller.stream_in_background(MESSAGES, PACE, vec![(LATE_CUT_AT, cut)]);
     let (delivered, lines) = receive_libsrt_stream(&mut ours, caller, feeder);
-    if delivered.len() != MESSAGES {
-        eprintln!("{}\nlibsrt: {lines:#?}", ours.describe());
-    }
     assert!(lines.iter().any(|l| l.starts_with("joined")), "{lines:#?}");
-    assert_all_payloads(&delivered, MESSAGES);
-    let joined = (MESSAGES - JOIN_AT) as u64;
-    assert!(
-        b.data_up() >= joined - 20,
-        "b carried {} data packets: {}",
-        b.data_up(),
-        ours.describe()
-    );
+    assert_all_delivered(&delivered, &lines, &ours, "");
+    assert_joined_member_carried(&b, &ours);
 }
 
 #[test]
 fn our_backup_caller_hands_over_to_the_heavier_of_two_standbys_into_libsrt() {
     let Some(exe) = group_peer() else { return };
     let s = BACKUP;
-    let port = free_port();
-    let options = s.libsrt_options();
-    let options: Vec<&str> = options.iter().map(String::as_str).collect();
-    let listener = Peer::listener(&exe, port, &options);
+    let (listener, port) = start_libsrt_listener(&exe, &s);
     let [main, heavy, light] = [(); 3].map(|()| Relay::start(loopback(port)));
     let mut ours = OurGroup::caller(
         s.group_type,
@@ -591,26 +598,13 @@ fn our_backup_caller_hands_over_to_the_heavier_of_two_standbys_into_libsrt() {
     ours.run(Duration::from_secs(5), |g| g.connected_members() == 3);
     assert_eq!(ours.connected_members(), 3, "{}", ours.describe());
 
-    for i in 0..MESSAGES {
+    let (delivered, lines) = send_into_libsrt(&mut ours, listener, &s, |i, _| {
         if i == CUT_AT {
             main.cut();
         }
-        if let Err(e) = ours.send(Bytes::from(payload(i))) {
-            panic!("send {i}: {e}\n{}", ours.describe());
-        }
-        ours.run(PACE, |_| false);
-    }
-    ours.run(Duration::from_millis(s.latency * 2 + 500), |_| false);
-    ours.close();
-    let (delivered, lines) = listener.finish_keeping_lines(Duration::from_secs(10));
+    });
     let carried = [&main, &heavy, &light].map(|r| r.data_up());
-    if delivered.len() != MESSAGES {
-        eprintln!(
-            "carried {carried:?}\n{}\nlibsrt: {lines:#?}",
-            ours.describe()
-        );
-    }
-    assert_all_payloads(&delivered, MESSAGES);
+    assert_all_delivered(&delivered, &lines, &ours, &format!("carried {carried:?}\n"));
     assert!(
         carried[1] >= (MESSAGES - CUT_AT) as u64 && carried[2] == 0,
         "main, weight 5, weight 1 carried {carried:?}: {}",
@@ -633,13 +627,7 @@ fn libsrt_backup_caller_hands_over_to_the_heavier_of_two_standbys_into_our_liste
     let feeder = caller.stream_in_background(MESSAGES, PACE, vec![(CUT_AT, cut)]);
     let (delivered, lines) = receive_libsrt_stream(&mut ours, caller, feeder);
     let carried = [&main, &heavy, &light].map(|r| r.data_up());
-    if delivered.len() != MESSAGES {
-        eprintln!(
-            "carried {carried:?}\n{}\nlibsrt: {lines:#?}",
-            ours.describe()
-        );
-    }
-    assert_all_payloads(&delivered, MESSAGES);
+    assert_all_delivered(&delivered, &lines, &ours, &format!("carried {carried:?}\n"));
     assert!(
         carried[1] >= (MESSAGES - CUT_AT) as u64 && carried[2] == 0,
         "main, weight 5, weight 1 carried {carried:?}: {}",
