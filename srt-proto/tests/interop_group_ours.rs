@@ -251,6 +251,24 @@ fn assert_joined_member_carried(b: &Relay, ours: &OurGroup) {
     );
 }
 
+/// Backup over main (weight 10), heavy (5) and light (1), main cut at
+/// `CUT_AT`: everything arrived, the heavier standby carried the rest and
+/// the lighter one nothing.
+fn assert_heavier_standby_took_over(
+    delivered: &[Vec<u8>],
+    lines: &[String],
+    ours: &OurGroup,
+    [main, heavy, light]: [&Relay; 3],
+) {
+    let carried = [main, heavy, light].map(|r| r.data_up());
+    assert_all_delivered(delivered, lines, ours, &format!("carried {carried:?}\n"));
+    assert!(
+        carried[1] >= (MESSAGES - CUT_AT) as u64 && carried[2] == 0,
+        "main, weight 5, weight 1 carried {carried:?}: {}",
+        ours.describe()
+    );
+}
+
 /// Starts libsrt's caller group (scenario `s`'s mode) on `targets`
 /// (address, weight), `members` of them connecting at once, with
 /// `options`, and runs our listener until libsrt says it is ready; fails
@@ -603,13 +621,7 @@ fn our_backup_caller_hands_over_to_the_heavier_of_two_standbys_into_libsrt() {
             main.cut();
         }
     });
-    let carried = [&main, &heavy, &light].map(|r| r.data_up());
-    assert_all_delivered(&delivered, &lines, &ours, &format!("carried {carried:?}\n"));
-    assert!(
-        carried[1] >= (MESSAGES - CUT_AT) as u64 && carried[2] == 0,
-        "main, weight 5, weight 1 carried {carried:?}: {}",
-        ours.describe()
-    );
+    assert_heavier_standby_took_over(&delivered, &lines, &ours, [&main, &heavy, &light]);
 }
 
 #[test]
@@ -626,13 +638,7 @@ fn libsrt_backup_caller_hands_over_to_the_heavier_of_two_standbys_into_our_liste
     let cut: Box<dyn FnOnce() + Send> = Box::new(move || m.cut());
     let feeder = caller.stream_in_background(MESSAGES, PACE, vec![(CUT_AT, cut)]);
     let (delivered, lines) = receive_libsrt_stream(&mut ours, caller, feeder);
-    let carried = [&main, &heavy, &light].map(|r| r.data_up());
-    assert_all_delivered(&delivered, &lines, &ours, &format!("carried {carried:?}\n"));
-    assert!(
-        carried[1] >= (MESSAGES - CUT_AT) as u64 && carried[2] == 0,
-        "main, weight 5, weight 1 carried {carried:?}: {}",
-        ours.describe()
-    );
+    assert_heavier_standby_took_over(&delivered, &lines, &ours, [&main, &heavy, &light]);
 }
 
 #[test]
