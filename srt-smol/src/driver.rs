@@ -4,10 +4,10 @@
 //! runtime-neutral [`Engine`]'s; the datagram I/O (batched where the OS
 //! offers it) is srt-tokio's runtime-neutral `udp.rs`.
 //!
-//! Each round the task gathers everything that is ready at once (a batch
-//! of datagrams, queued commands, the timer), hands it all to the engine,
-//! then sends what the engine queued.
+//! The loop itself is srt-tokio's runtime-neutral `driver/rounds.rs`.
 
+#[path = "../../srt-tokio/src/driver/rounds.rs"]
+mod rounds;
 #[path = "../../srt-tokio/src/driver/udp.rs"]
 pub(crate) mod udp;
 
@@ -15,18 +15,13 @@ use crate::engine::{Engine, Wake};
 use crate::error::SrtError;
 use crate::shared::DriverHandle;
 use bytes::{Bytes, BytesMut};
+use rounds::DatagramIo;
 use smol::{Async, Timer};
 use srt_proto::EndpointConfig;
-use std::future::{Future, poll_fn};
 use std::io;
 use std::net::{SocketAddr, UdpSocket};
-use std::pin::Pin;
 use std::task::{Context, Poll};
 use udp::Batched;
-
-/// Commands and controls taken from the channels in one round at most, so
-/// a busy application cannot hold off datagrams and timers.
-const CHANNEL_BATCH: usize = 64;
 
 /// Binds `local`, seeds an endpoint from the OS and starts its task.
 pub(crate) async fn spawn(
@@ -44,7 +39,7 @@ pub(crate) async fn spawn(
     };
     let socket = Async::new(socket)?;
     let (engine, handle) = Engine::new(socket.get_ref().local_addr()?, config, queue)?;
-    smol::spawn(run(engine, socket, io)).detach();
+    smol::spawn(rounds::run(engine, SmolIo { socket, io }, Timer::never())).detach();
     Ok(handle)
 }
 
@@ -56,15 +51,15 @@ enum Io {
     Plain(BytesMut),
 }
 
-impl Io {
-    /// Pushes the datagrams waiting on `socket` (one batch) into `wakes`;
-    /// `Pending` (registered for readiness) if none wait.
-    fn poll_recv(
-        &mut self,
-        socket: &Async<UdpSocket>,
-        cx: &mut Context<'_>,
-        wakes: &mut Vec<Wake>,
-    ) -> Poll<()> {
+/// smol's socket with its way of reading and writing.
+struct SmolIo {
+    socket: Async<UdpSocket>,
+    io: Io,
+}
+
+impl DatagramIo for SmolIo {
+    fn poll_recv(&mut self, cx: &mut Context<'_>, wakes: &mut Vec<Wake>) -> Poll<()> {
+        let socket = &self.socket;
         loop {
             match socket.poll_readable(cx) {
                 Poll::Pending => return Poll::Pending,
@@ -74,9 +69,9 @@ impl Io {
                 }
                 Poll::Ready(Ok(())) => {}
             }
-            let read = match self {
-                Self::Batched(batched) => batched.recv(socket.get_ref().into(), wakes).map(drop),
-                Self::Plain(arena) => recv_plain(socket.get_ref(), arena, wakes),
+            let read = match &mut self.io {
+                Io::Batched(batched) => batched.recv(socket.get_ref().into(), wakes).map(drop),
+                Io::Plain(arena) => recv_plain(socket.get_ref(), arena, wakes),
             };
             match read {
                 Ok(()) => return Poll::Ready(()),
@@ -90,21 +85,16 @@ impl Io {
         }
     }
 
-    /// Sends `transmits` in order and empties it. A failed send is a lost
-    /// datagram; ARQ repairs it.
-    async fn send_all(
-        &mut self,
-        socket: &Async<UdpSocket>,
-        transmits: &mut Vec<(SocketAddr, Bytes)>,
-    ) {
+    async fn send_all(&mut self, transmits: &mut Vec<(SocketAddr, Bytes)>) {
+        let socket = &self.socket;
         let mut at = 0;
         while let Some(rest) = transmits.get(at..).filter(|r| !r.is_empty()) {
-            at += match self {
-                Self::Batched(batched) => socket
+            at += match &mut self.io {
+                Io::Batched(batched) => socket
                     .write_with(|s| batched.send(s.into(), rest))
                     .await
                     .unwrap_or(1),
-                Self::Plain(_) => {
+                Io::Plain(_) => {
                     if let Some((to, data)) = rest.first() {
                         let _ = socket.send_to(data, *to).await;
                     }
@@ -128,51 +118,4 @@ fn recv_plain(socket: &UdpSocket, arena: &mut BytesMut, wakes: &mut Vec<Wake>) -
     let data = arena.split_to(len.min(udp::MAX_DATAGRAM)).freeze();
     wakes.push(Wake::Datagram { from, data });
     Ok(())
-}
-
-async fn run(mut engine: Engine, socket: Async<UdpSocket>, mut io: Io) {
-    let mut transmits: Vec<(SocketAddr, Bytes)> = Vec::new();
-    let mut wakes: Vec<Wake> = Vec::new();
-    let mut timer = Timer::never();
-    // The deadline `timer` is set for; `None` once it fired (or with
-    // nothing to wait for).
-    let mut armed: Option<std::time::Instant> = None;
-    loop {
-        let wake_at = engine.next_wake();
-        if wake_at != armed {
-            match wake_at {
-                Some(at) => timer.set_at(at),
-                None => timer = Timer::never(),
-            }
-            armed = wake_at;
-        }
-        poll_fn(|cx| {
-            // Every source is polled every round (so each one's waker is
-            // registered and none starves the others); whatever is ready
-            // is handled together.
-            let _ = io.poll_recv(&socket, cx, &mut wakes);
-            for _ in 0..CHANNEL_BATCH {
-                match engine.poll_channels(cx) {
-                    Poll::Ready(wake) => wakes.push(wake),
-                    Poll::Pending => break,
-                }
-            }
-            if armed.is_some() && Pin::new(&mut timer).poll(cx).is_ready() {
-                armed = None;
-                wakes.push(Wake::Timer);
-            }
-            if wakes.is_empty() {
-                Poll::Pending
-            } else {
-                Poll::Ready(())
-            }
-        })
-        .await;
-        engine.handle_round(wakes.drain(..));
-        engine.drain(&mut transmits);
-        io.send_all(&socket, &mut transmits).await;
-        if engine.is_done() {
-            return;
-        }
-    }
 }

@@ -7,12 +7,11 @@
 //! [`Engine`]'s; everything it exchanges with [`crate::SrtSocket`] and
 //! [`crate::SrtListener`] goes through the channels of `shared.rs`.
 //!
-//! Each round the task gathers everything that is ready at once (a batch
-//! of datagrams, queued commands, the timer), hands it all to the engine,
-//! then sends what the engine queued in as few system calls as the OS
-//! allows (`udp.rs`): one wake-up, one timer update and one flush per
-//! batch rather than per datagram.
+//! The loop itself (`rounds.rs`) and the datagram I/O (`udp.rs`) are
+//! runtime-neutral; this file gives them tokio's socket and timer.
 
+#[path = "driver/rounds.rs"]
+mod rounds;
 #[path = "driver/udp.rs"]
 pub(crate) mod udp;
 
@@ -20,19 +19,14 @@ use crate::engine::{Engine, Wake};
 use crate::error::SrtError;
 use crate::shared::DriverHandle;
 use bytes::{Bytes, BytesMut};
+use rounds::DatagramIo;
 use srt_proto::EndpointConfig;
-use std::future::{Future, poll_fn};
 use std::io;
 use std::net::SocketAddr;
-use std::pin::pin;
 use std::task::{Context, Poll};
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use udp::Batched;
-
-/// Commands and controls taken from the channels in one round at most, so
-/// a busy application cannot hold off datagrams and timers.
-const CHANNEL_BATCH: usize = 64;
 
 /// Binds `local`, seeds an endpoint from the OS and starts its task.
 pub(crate) async fn spawn(
@@ -51,7 +45,10 @@ pub(crate) async fn spawn(
     };
     let socket = UdpSocket::from_std(socket)?;
     let (engine, handle) = Engine::new(socket.local_addr()?, config, queue)?;
-    tokio::spawn(run(engine, socket, io));
+    tokio::spawn(async move {
+        let sleep = std::pin::pin!(tokio::time::sleep_until(tokio::time::Instant::now()));
+        rounds::run(engine, TokioIo { socket, io }, sleep).await;
+    });
     Ok(handle)
 }
 
@@ -63,15 +60,15 @@ enum Io {
     Plain(BytesMut),
 }
 
-impl Io {
-    /// Pushes the datagrams waiting on `socket` (one batch) into `wakes`;
-    /// `Pending` (registered for readiness) if none wait.
-    fn poll_recv(
-        &mut self,
-        socket: &UdpSocket,
-        cx: &mut Context<'_>,
-        wakes: &mut Vec<Wake>,
-    ) -> Poll<()> {
+/// tokio's socket with its way of reading and writing.
+struct TokioIo {
+    socket: UdpSocket,
+    io: Io,
+}
+
+impl DatagramIo for TokioIo {
+    fn poll_recv(&mut self, cx: &mut Context<'_>, wakes: &mut Vec<Wake>) -> Poll<()> {
+        let socket = &self.socket;
         loop {
             match socket.poll_recv_ready(cx) {
                 Poll::Pending => return Poll::Pending,
@@ -82,8 +79,8 @@ impl Io {
                 Poll::Ready(Ok(())) => {}
             }
             let before = wakes.len();
-            let read = match self {
-                Self::Batched(batched) => socket
+            let read = match &mut self.io {
+                Io::Batched(batched) => socket
                     .try_io(Interest::READABLE, || {
                         match batched.recv(socket.into(), wakes)? {
                             true => Ok(()),
@@ -102,7 +99,7 @@ impl Io {
                             Err(e)
                         }
                     }),
-                Self::Plain(arena) => {
+                Io::Plain(arena) => {
                     if arena.capacity() < udp::MAX_DATAGRAM {
                         *arena = BytesMut::with_capacity(udp::ARENA);
                     }
@@ -125,17 +122,16 @@ impl Io {
         }
     }
 
-    /// Sends `transmits` in order and empties it. A failed send is a lost
-    /// datagram; ARQ repairs it.
-    async fn send_all(&mut self, socket: &UdpSocket, transmits: &mut Vec<(SocketAddr, Bytes)>) {
+    async fn send_all(&mut self, transmits: &mut Vec<(SocketAddr, Bytes)>) {
+        let socket = &self.socket;
         let mut at = 0;
         while let Some(rest) = transmits.get(at..).filter(|r| !r.is_empty()) {
-            at += match self {
-                Self::Batched(batched) => socket
+            at += match &mut self.io {
+                Io::Batched(batched) => socket
                     .async_io(Interest::WRITABLE, || batched.send(socket.into(), rest))
                     .await
                     .unwrap_or(1),
-                Self::Plain(_) => {
+                Io::Plain(_) => {
                     if let Some((to, data)) = rest.first() {
                         let _ = socket.send_to(data, *to).await;
                     }
@@ -144,51 +140,5 @@ impl Io {
             };
         }
         transmits.clear();
-    }
-}
-
-async fn run(mut engine: Engine, socket: UdpSocket, mut io: Io) {
-    let mut transmits: Vec<(SocketAddr, Bytes)> = Vec::new();
-    let mut wakes: Vec<Wake> = Vec::new();
-    let mut sleep = pin!(tokio::time::sleep_until(tokio::time::Instant::now()));
-    // The deadline `sleep` is armed for; `None` once it fired (or with
-    // nothing to wait for).
-    let mut armed: Option<std::time::Instant> = None;
-    loop {
-        let wake_at = engine.next_wake();
-        if wake_at != armed {
-            if let Some(at) = wake_at {
-                sleep.as_mut().reset(at.into());
-            }
-            armed = wake_at;
-        }
-        poll_fn(|cx| {
-            // Every source is polled every round (so each one's waker is
-            // registered and none starves the others); whatever is ready
-            // is handled together.
-            let _ = io.poll_recv(&socket, cx, &mut wakes);
-            for _ in 0..CHANNEL_BATCH {
-                match engine.poll_channels(cx) {
-                    Poll::Ready(wake) => wakes.push(wake),
-                    Poll::Pending => break,
-                }
-            }
-            if armed.is_some() && sleep.as_mut().poll(cx).is_ready() {
-                armed = None;
-                wakes.push(Wake::Timer);
-            }
-            if wakes.is_empty() {
-                Poll::Pending
-            } else {
-                Poll::Ready(())
-            }
-        })
-        .await;
-        engine.handle_round(wakes.drain(..));
-        engine.drain(&mut transmits);
-        io.send_all(&socket, &mut transmits).await;
-        if engine.is_done() {
-            return;
-        }
     }
 }
