@@ -140,7 +140,11 @@ fn encode(packet: &Packet) -> Bytes {
 fn group_ext(r: &mut Bytes_<'_>) -> GroupExt {
     let id = u32::from(r.u8() % 4);
     GroupExt {
-        group_id: if r.u8() & 7 == 0 { id } else { 0x4000_0000 | id },
+        group_id: if r.u8() & 7 == 0 {
+            id
+        } else {
+            0x4000_0000 | id
+        },
         group_type: r.u8() % 4,
         flags: r.u8() & 1,
         weight: u16::from(r.u8()),
@@ -155,7 +159,9 @@ fn caller_config(r: &mut Bytes_<'_>, now: Instant) -> HandshakeConfig {
         if r.u8() & 1 == 1 {
             config.group_sync = Some(GroupSync {
                 initial_seq: SeqNumber::new(r.u32() & SeqNumber::MAX),
-                start_time: Instant::from_micros(now.as_micros().saturating_sub(u64::from(r.u32()))),
+                start_time: Instant::from_micros(
+                    now.as_micros().saturating_sub(u64::from(r.u32())),
+                ),
             });
         }
     }
