@@ -70,7 +70,11 @@ impl DatagramIo for SmolIo {
                 Poll::Ready(Ok(())) => {}
             }
             let read = match &mut self.io {
-                Io::Batched(batched) => batched.recv(socket.get_ref().into(), wakes).map(drop),
+                Io::Batched(batched) => batched
+                    .recv(socket.get_ref().into(), |from, data| {
+                        wakes.push(Wake::Datagram { from, data })
+                    })
+                    .map(drop),
                 Io::Plain(arena) => recv_plain(socket.get_ref(), arena, wakes),
             };
             match read {

@@ -13,7 +13,7 @@
 #[path = "driver/rounds.rs"]
 mod rounds;
 #[path = "driver/udp.rs"]
-pub(crate) mod udp;
+pub mod udp;
 
 use crate::engine::{Engine, Wake};
 use crate::error::SrtError;
@@ -82,7 +82,9 @@ impl DatagramIo for TokioIo {
             let read = match &mut self.io {
                 Io::Batched(batched) => socket
                     .try_io(Interest::READABLE, || {
-                        match batched.recv(socket.into(), wakes)? {
+                        match batched.recv(socket.into(), |from, data| {
+                            wakes.push(Wake::Datagram { from, data })
+                        })? {
                             true => Ok(()),
                             // The read emptied the queue: clear the
                             // readiness now (as tokio does after a short

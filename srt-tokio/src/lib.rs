@@ -69,6 +69,12 @@ mod shared;
 mod socket;
 pub mod uri;
 
+/// Batched UDP I/O (recvmmsg, GRO, GSO) for an application's own datagrams
+/// next to SRT: the same code the socket task uses.
+pub mod udp {
+    pub use crate::driver::udp::{Batched, MAX_DATAGRAM, batching_enabled};
+}
+
 pub use builder::{SrtSocketBuilder, TransType};
 pub use error::SrtError;
 pub use group::{

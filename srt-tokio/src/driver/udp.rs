@@ -13,8 +13,12 @@
 //! Unbatched (`SRT_UDP_BATCH=0` in the environment, for measuring the
 //! difference), the drivers fall back to one datagram per system call
 //! through the runtime's own socket calls.
+//!
+//! srt-tokio also exports [`Batched`] (as `srt_tokio::udp`) for an
+//! application's own UDP input and output next to SRT, as the
+//! `srt-transmit` example uses it: it does the system calls, the caller
+//! waits for readiness with its runtime.
 
-use crate::engine::Wake;
 use bytes::{Bytes, BytesMut};
 use quinn_udp::{RecvMeta, Transmit, UdpSockRef, UdpSocketState};
 use std::io::{self, IoSliceMut};
@@ -23,7 +27,7 @@ use std::net::SocketAddr;
 /// The room left for each datagram read without GRO: an SRT datagram is
 /// at most the MSS (1500 bytes at most in libsrt), anything longer is cut
 /// and fails to decode.
-pub(crate) const MAX_DATAGRAM: usize = 2048;
+pub const MAX_DATAGRAM: usize = 2048;
 
 /// Received datagrams are stored back to back in arenas of this size and
 /// handed on as slices of them: one allocation per ~90 full-size
@@ -54,8 +58,9 @@ const GRO_SLOT: usize = 64 * 1024;
 /// for headers).
 const MAX_GSO_BYTES: usize = 65_000;
 
-/// Whether batched I/O is on: yes unless `SRT_UDP_BATCH=0`.
-pub(crate) fn batching_enabled() -> bool {
+/// Whether batched I/O is on: yes unless `SRT_UDP_BATCH=0` is in the
+/// environment.
+pub fn batching_enabled() -> bool {
     std::env::var_os("SRT_UDP_BATCH").is_none_or(|v| v != "0")
 }
 
@@ -87,8 +92,12 @@ pub(crate) fn set_buffer_sizes(socket: &std::net::UdpSocket, sizes: UdpBuffers) 
     let _ = socket.set_send_buffer_size(sizes.send);
 }
 
-/// Batched datagram I/O on one socket.
-pub(crate) struct Batched {
+/// Batched datagram I/O on one non-blocking UDP socket: `recvmmsg` and
+/// UDP GRO for reading, UDP GSO for runs of same-size datagrams to one
+/// peer (through quinn-udp; one datagram per call where the OS has none
+/// of these). It makes the system calls; wait for the socket's readiness
+/// with your runtime and retry on `WouldBlock`.
+pub struct Batched {
     state: UdpSocketState,
     /// Where the kernel writes: `metas.len()` slots of `slot` bytes.
     scratch: Vec<u8>,
@@ -100,13 +109,20 @@ pub(crate) struct Batched {
 }
 
 impl Batched {
-    /// Sets `socket` up for batched I/O (non-blocking, GRO where offered).
-    pub(crate) fn new(socket: UdpSockRef<'_>) -> io::Result<Self> {
+    /// Sets `socket` up for batched I/O (non-blocking, GRO where offered)
+    /// of SRT datagrams ([`MAX_DATAGRAM`] bytes at most).
+    pub fn new(socket: UdpSockRef<'_>) -> io::Result<Self> {
+        Self::with_max_datagram(socket, MAX_DATAGRAM)
+    }
+
+    /// The same for datagrams of up to `max_datagram` bytes (longer ones
+    /// are cut) where the OS has no GRO.
+    pub fn with_max_datagram(socket: UdpSockRef<'_>, max_datagram: usize) -> io::Result<Self> {
         let state = UdpSocketState::new(socket)?;
         let (slots, slot) = if state.gro_segments() > 1 {
-            (GRO_SLOTS, GRO_SLOT)
+            (GRO_SLOTS, GRO_SLOT.max(max_datagram))
         } else {
-            (PLAIN_SLOTS, MAX_DATAGRAM)
+            (PLAIN_SLOTS, max_datagram.max(1))
         };
         let slots = slots.clamp(1, quinn_udp::BATCH_SIZE.max(1));
         Ok(Self {
@@ -119,14 +135,15 @@ impl Batched {
         })
     }
 
-    /// Reads what waits (one system call) and pushes a
-    /// [`Wake::Datagram`] for each datagram; `WouldBlock` if nothing
-    /// did. `Ok(true)` if every slot was filled (more may wait),
-    /// `Ok(false)` if the read emptied the socket's queue.
-    pub(crate) fn recv(
+    /// Reads what waits (one system call) and calls `push` with each
+    /// datagram's source and bytes (a slice of a shared arena: no
+    /// allocation per datagram); `WouldBlock` if nothing waited.
+    /// `Ok(true)` if every slot was filled (more may wait), `Ok(false)` if
+    /// the read emptied the socket's queue.
+    pub fn recv(
         &mut self,
         socket: UdpSockRef<'_>,
-        wakes: &mut Vec<Wake>,
+        mut push: impl FnMut(SocketAddr, Bytes),
     ) -> io::Result<bool> {
         let count = {
             let mut chunks = self.scratch.chunks_mut(self.slot);
@@ -145,16 +162,19 @@ impl Batched {
             let Some(data) = chunk.get(..meta.len) else {
                 continue;
             };
-            store(&mut self.arena, data, meta.stride, meta.addr, wakes);
+            store(&mut self.arena, data, meta.stride, |data| {
+                push(meta.addr, data)
+            });
         }
         Ok(count >= self.metas.len())
     }
 
     /// Sends the first datagrams of `transmits`: a run to one peer of one
     /// size as one GSO send, else the first alone. Returns how many left
-    /// (a datagram the OS refused counts as sent: it is lost, and ARQ
-    /// repairs it); `WouldBlock` if the socket buffer is full.
-    pub(crate) fn send(
+    /// (a datagram the OS refused counts as sent: it is lost, as UDP
+    /// datagrams may be; SRT's ARQ repairs it); `WouldBlock` if the socket
+    /// buffer is full.
+    pub fn send(
         &mut self,
         socket: UdpSockRef<'_>,
         transmits: &[(SocketAddr, Bytes)],
@@ -217,26 +237,17 @@ fn gso_run(transmits: &[(SocketAddr, Bytes)], max: usize) -> usize {
 
 /// Copies what one read returned into `arena`, one datagram (`stride`
 /// bytes, the last may be shorter; all of `data` without GRO) after the
-/// other, and pushes a [`Wake::Datagram`] for each. Each datagram is
-/// copied on its own so an arena's slack is less than one datagram: the
-/// receive buffer holds these slices for the whole latency window.
-fn store(
-    arena: &mut BytesMut,
-    data: &[u8],
-    stride: usize,
-    from: SocketAddr,
-    wakes: &mut Vec<Wake>,
-) {
+/// other, and hands each to `push`. Each datagram is copied on its own so
+/// an arena's slack is less than one datagram: the receive buffer holds
+/// these slices for the whole latency window.
+fn store(arena: &mut BytesMut, data: &[u8], stride: usize, mut push: impl FnMut(Bytes)) {
     let stride = if stride == 0 { data.len() } else { stride };
     for datagram in data.chunks(stride.max(1)) {
         if arena.capacity() < datagram.len() {
             *arena = BytesMut::with_capacity(ARENA.max(datagram.len()));
         }
         arena.extend_from_slice(datagram);
-        wakes.push(Wake::Datagram {
-            from,
-            data: arena.split().freeze(),
-        });
+        push(arena.split().freeze());
     }
 }
 
@@ -303,34 +314,17 @@ mod tests {
     fn a_coalesced_read_splits_at_the_stride() {
         let all: Vec<u8> = (0..10u8).collect();
         let mut arena = BytesMut::new();
-        let mut wakes = Vec::new();
-        store(&mut arena, &all, 4, peer(9), &mut wakes);
-        let parts: Vec<Vec<u8>> = wakes
-            .into_iter()
-            .map(|w| match w {
-                Wake::Datagram { from, data } => {
-                    assert_eq!(from, peer(9));
-                    data.to_vec()
-                }
-                _ => panic!("not a datagram"),
-            })
-            .collect();
+        let mut parts: Vec<Vec<u8>> = Vec::new();
+        store(&mut arena, &all, 4, |data| parts.push(data.to_vec()));
         assert_eq!(parts, [vec![0, 1, 2, 3], vec![4, 5, 6, 7], vec![8, 9]]);
     }
 
     #[test]
     fn datagrams_are_stored_back_to_back_in_one_arena() {
         let mut arena = BytesMut::with_capacity(ARENA);
-        let mut wakes = Vec::new();
-        store(&mut arena, &[1; 1332], 0, peer(9), &mut wakes);
-        store(&mut arena, &[2; 2664], 1332, peer(9), &mut wakes);
-        let data: Vec<Bytes> = wakes
-            .into_iter()
-            .map(|w| match w {
-                Wake::Datagram { data, .. } => data,
-                _ => panic!("not a datagram"),
-            })
-            .collect();
+        let mut data: Vec<Bytes> = Vec::new();
+        store(&mut arena, &[1; 1332], 0, |d| data.push(d));
+        store(&mut arena, &[2; 2664], 1332, |d| data.push(d));
         assert_eq!(data.len(), 3);
         let gap = |a: &Bytes, b: &Bytes| b.as_ptr() as usize - a.as_ptr() as usize;
         assert_eq!(gap(&data[0], &data[1]), 1332);
@@ -353,10 +347,13 @@ mod tests {
                 .send((&tx).into(), &sent[at..])
                 .unwrap_or_else(|e| panic!("{e}"));
         }
-        let mut wakes = Vec::new();
+        let mut got: Vec<Bytes> = Vec::new();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        while wakes.len() < sent.len() && std::time::Instant::now() < deadline {
-            match receiver.recv((&rx).into(), &mut wakes) {
+        while got.len() < sent.len() && std::time::Instant::now() < deadline {
+            match receiver.recv((&rx).into(), |from, data| {
+                assert_eq!(from, tx.local_addr().unwrap_or_else(|e| panic!("{e}")));
+                got.push(data);
+            }) {
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     std::thread::sleep(std::time::Duration::from_millis(1));
@@ -364,13 +361,6 @@ mod tests {
                 Err(e) => panic!("{e}"),
             }
         }
-        let got: Vec<Bytes> = wakes
-            .into_iter()
-            .map(|w| match w {
-                Wake::Datagram { data, .. } => data,
-                _ => panic!("not a datagram"),
-            })
-            .collect();
         let want: Vec<Bytes> = sent.into_iter().map(|(_, d)| d).collect();
         assert_eq!(got, want);
     }
