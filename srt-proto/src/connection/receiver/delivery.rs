@@ -162,16 +162,29 @@ impl Receiver {
                     {
                         break;
                     }
-                    let d = self.buf.drop_front(off);
-                    let avg = self.average_payload();
-                    let lost = d.missing + d.requested;
-                    self.counters
-                        .receive_drop
-                        .add_many(lost + d.discarded, lost * avg + d.discarded_bytes);
+                    self.drop_front_counted(off);
                 }
             }
         }
-        // Whatever was skipped is neither awaited nor expected any more.
+        self.forget_before_start();
+    }
+
+    /// Drops the first `n` places of the buffer, counting the packets
+    /// stored there and the gaps (missing or requested by the sender's
+    /// DROPREQ) as receiver drops, as the too-late drop counts them.
+    pub(super) fn drop_front_counted(&mut self, n: usize) {
+        let d = self.buf.drop_front(n);
+        let avg = self.average_payload();
+        let lost = d.missing + d.requested;
+        self.counters
+            .receive_drop
+            .add_many(lost + d.discarded, lost * avg + d.discarded_bytes);
+    }
+
+    /// Whatever lies before the buffer's start is neither awaited nor
+    /// expected any more: the expected sequence, the loss list and the
+    /// losses not yet reported move past it.
+    fn forget_before_start(&mut self) {
         let start = self.buf.start();
         if self.next_expected.is_before(start) {
             self.next_expected = start;
@@ -218,19 +231,8 @@ impl Receiver {
         if span == 0 {
             return;
         }
-        let d = self.buf.drop_front(span);
-        let avg = self.average_payload();
-        let lost = d.missing + d.requested;
-        self.counters
-            .receive_drop
-            .add_many(lost + d.discarded, lost * avg + d.discarded_bytes);
-        let start = self.buf.start();
-        if self.next_expected.is_before(start) {
-            self.next_expected = start;
-        }
-        self.loss.remove_before(start);
-        self.fresh.clear();
-        self.next_nak = None;
+        self.drop_front_counted(span);
+        self.forget_before_start();
     }
 
     /// When the next delivery or too-late drop is due (TSBPD only).

@@ -37,7 +37,7 @@ impl Receiver {
 
 #[cfg(test)]
 mod tests {
-    use super::super::ReceiverConfig;
+    use super::super::tests::cfg;
     use super::*;
     use crate::packet::{
         ControlBody, DataPacket, EncryptionKeySpec, LossList as WireLossList, PacketPosition,
@@ -46,25 +46,9 @@ mod tests {
     use crate::time::Timestamp;
     use alloc::vec::Vec;
     use bytes::Bytes;
-    use core::time::Duration;
 
     fn receiver() -> Receiver {
-        let cfg = ReceiverConfig {
-            initial_seq: SeqNumber::new(1000),
-            capacity: 64,
-            latency: Duration::from_millis(100),
-            tsbpd: true,
-            tlpktdrop: true,
-            nak_report: true,
-            drift_tracer: true,
-            loss_max_ttl: 0,
-            message_api: true,
-            max_nak_words: 300,
-            nak_report_accel: 2,
-            min_nak_interval: Duration::from_millis(20),
-            initial_rtt: None,
-        };
-        Receiver::new(cfg, None, Instant::ZERO)
+        Receiver::new(cfg(), None, Instant::ZERO)
     }
 
     fn ms(n: u64) -> Instant {

@@ -540,7 +540,6 @@ impl Receiver {
         )
     }
 
-    /// Free space in the receive buffer, packets.
     /// A packet arrived after its delivery time: everything up to it is
     /// too late as well (live timestamps grow with the sequence), so the
     /// buffer starts after it. What is due is delivered first; the gaps
@@ -555,16 +554,12 @@ impl Receiver {
             return;
         };
         let n = off.saturating_add(1).min(self.buf.capacity());
-        let d = self.buf.drop_front(n);
-        let avg = self.average_payload();
-        let lost = d.missing + d.requested;
-        self.counters
-            .receive_drop
-            .add_many(lost + d.discarded, lost * avg + d.discarded_bytes);
+        self.drop_front_counted(n);
         // The walk cleans the loss list and the expected sequence up.
         self.deliver(now);
     }
 
+    /// Free space in the receive buffer, packets.
     pub(crate) fn free_slots(&self) -> usize {
         self.buf.capacity().saturating_sub(self.buf.span())
     }

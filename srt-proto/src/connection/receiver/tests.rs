@@ -6,7 +6,9 @@ use alloc::vec;
 
 const LATENCY: Duration = Duration::from_millis(100);
 
-fn cfg() -> ReceiverConfig {
+/// The receiver configuration the tests start from (also the group
+/// hooks' tests).
+pub(super) fn cfg() -> ReceiverConfig {
     ReceiverConfig {
         initial_seq: SeqNumber::new(1000),
         capacity: 64,

@@ -196,38 +196,36 @@ mod tests {
         assert_eq!(p.next_slot(), us(51_000));
     }
 
-    #[test]
-    fn pacer_woken_once_a_millisecond_still_sends_at_the_full_rate() {
-        // 1 Gbit/s of 1316-byte packets: 10.88 µs apart. A loop whose timer
-        // fires every millisecond sends everything due at each wake-up.
+    /// Packets a pacer at 1 Gbit/s of 1316-byte packets (10.88 µs apart)
+    /// sends in 100 ms when its loop wakes once a millisecond and sends
+    /// everything due; `probe(n)` says whether packet `n` starts a probe
+    /// pair.
+    fn sent_in_100_ms_woken_every_ms(probe: impl Fn(u64) -> bool) -> u64 {
         let period = 10_880;
         let mut p = Pacer::new(us(0));
         let mut sent = 0u64;
         for wake in 1..=100u64 {
             let now = us(wake * 1000);
             while p.ready(now) {
-                p.on_sent(now, period, false);
+                p.on_sent(now, period, probe(sent));
                 sent += 1;
             }
         }
+        sent
+    }
+
+    #[test]
+    fn pacer_woken_once_a_millisecond_still_sends_at_the_full_rate() {
         // 100 ms at one packet per 10.88 µs is 9191 packets.
+        let sent = sent_in_100_ms_woken_every_ms(|_| false);
         assert!((9180..=9200).contains(&sent), "sent {sent}");
     }
 
     #[test]
     fn pacer_woken_once_a_millisecond_with_probe_pairs_still_sends_at_the_full_rate() {
-        // As above, but every 16th packet starts a probe pair, as the
-        // sender does: the pair must not give up the catch-up credit.
-        let period = 10_880;
-        let mut p = Pacer::new(us(0));
-        let mut sent = 0u64;
-        for wake in 1..=100u64 {
-            let now = us(wake * 1000);
-            while p.ready(now) {
-                p.on_sent(now, period, sent.is_multiple_of(16));
-                sent += 1;
-            }
-        }
+        // Every 16th packet starts a probe pair, as the sender does: the
+        // pair must not give up the catch-up credit.
+        let sent = sent_in_100_ms_woken_every_ms(|n| n.is_multiple_of(16));
         assert!((9180..=9200).contains(&sent), "sent {sent}");
     }
 
