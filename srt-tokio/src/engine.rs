@@ -475,7 +475,8 @@ impl Engine {
     }
 }
 
-fn poll_next_of<S: Stream + Unpin>(
+/// The next item of an optional stream; `Pending` once it is gone.
+pub(crate) fn poll_next_of<S: Stream + Unpin>(
     rx: &mut Option<S>,
     cx: &mut Context<'_>,
 ) -> Poll<Option<S::Item>> {

@@ -8,6 +8,7 @@
 
 use super::{GroupMemberStatus, GroupShared};
 use crate::clock::Clock;
+use crate::engine::poll_next_of;
 use crate::error::SrtError;
 use crate::shared::{Delivery, MemberCtl, MemberEvent, MemberLink, MemberReport};
 use bytes::Bytes;
@@ -600,15 +601,5 @@ impl GroupTask {
 
     fn entry(&self, member: MemberId) -> Option<&Entry> {
         self.members.values().find(|e| e.id == member && !e.closing)
-    }
-}
-
-fn poll_next_of<S: Stream + Unpin>(
-    rx: &mut Option<S>,
-    cx: &mut Context<'_>,
-) -> Poll<Option<S::Item>> {
-    match rx {
-        Some(rx) => Pin::new(rx).poll_next(cx),
-        None => Poll::Pending,
     }
 }
