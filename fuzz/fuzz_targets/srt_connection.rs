@@ -31,31 +31,11 @@ const FLOW_WINDOW: u32 = 64;
 const ISN: u32 = 0x7FFF_FF00;
 const MAX_OPS: usize = 4096;
 
-/// Reads the fuzz input front to back; zeros once it runs out.
-struct Input<'a>(&'a [u8]);
+#[path = "common/reader.rs"]
+mod reader;
+use reader::Reader;
 
-impl Input<'_> {
-    fn u8(&mut self) -> u8 {
-        match self.0.split_first() {
-            Some((b, rest)) => {
-                self.0 = rest;
-                *b
-            }
-            None => 0,
-        }
-    }
-    fn u16(&mut self) -> u16 {
-        u16::from_be_bytes([self.u8(), self.u8()])
-    }
-    fn u32(&mut self) -> u32 {
-        u32::from_be_bytes([self.u8(), self.u8(), self.u8(), self.u8()])
-    }
-    fn take(&mut self, n: usize) -> &[u8] {
-        let n = n.min(self.0.len());
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        head
-    }
+impl Reader<'_> {
     /// A sequence number: mostly near the initial one, sometimes anywhere.
     fn seq(&mut self, expected: SeqNumber) -> SeqNumber {
         match self.u8() % 4 {
@@ -110,7 +90,7 @@ struct State {
 }
 
 impl State {
-    fn data(&mut self, input: &mut Input<'_>, seq: SeqNumber) -> Packet {
+    fn data(&mut self, input: &mut Reader<'_>, seq: SeqNumber) -> Packet {
         let flags = input.u8();
         let len = usize::from(input.u16() % 1500);
         let ts_mode = input.u8() % 3;
@@ -138,7 +118,7 @@ impl State {
         })
     }
 
-    fn control(&mut self, input: &mut Input<'_>) -> Packet {
+    fn control(&mut self, input: &mut Reader<'_>) -> Packet {
         let kind = input.u8();
         let body = match kind % 11 {
             0 => ControlBody::Ack(Ack {
@@ -239,7 +219,7 @@ impl State {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut input = Input(data);
+    let mut input = Reader(data);
     let live = input.u8() & 1 == 0;
     let params = ConnectionParams {
         local_socket_id: LOCAL_ID,

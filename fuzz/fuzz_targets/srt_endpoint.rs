@@ -32,28 +32,11 @@ const MAX_CONNECTIONS: usize = 6;
 const BACKLOG: usize = 3;
 const MAX_OPS: usize = 4096;
 
-/// Reads the fuzz input front to back; zeros once it runs out.
-struct Bytes_<'a>(&'a [u8]);
+#[path = "common/reader.rs"]
+mod reader;
+use reader::Reader;
 
-impl Bytes_<'_> {
-    fn u8(&mut self) -> u8 {
-        match self.0.split_first() {
-            Some((b, rest)) => {
-                self.0 = rest;
-                *b
-            }
-            None => 0,
-        }
-    }
-    fn u32(&mut self) -> u32 {
-        u32::from_be_bytes([self.u8(), self.u8(), self.u8(), self.u8()])
-    }
-    fn take(&mut self, n: usize) -> &[u8] {
-        let n = n.min(self.0.len());
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        head
-    }
+impl Reader<'_> {
     fn pick<T: Copy>(&mut self, items: &[T]) -> Option<T> {
         if items.is_empty() {
             return None;
@@ -137,7 +120,7 @@ fn encode(packet: &Packet) -> Bytes {
 
 /// A GROUP extension: one of a few group ids (some without the group
 /// bit), any type, sometimes sync-on-msgno, any weight.
-fn group_ext(r: &mut Bytes_<'_>) -> GroupExt {
+fn group_ext(r: &mut Reader<'_>) -> GroupExt {
     let id = u32::from(r.u8() % 4);
     GroupExt {
         group_id: if r.u8() & 7 == 0 {
@@ -152,7 +135,7 @@ fn group_ext(r: &mut Bytes_<'_>) -> GroupExt {
 }
 
 /// A caller's or rendezvous' configuration, sometimes as a group member.
-fn caller_config(r: &mut Bytes_<'_>, now: Instant) -> HandshakeConfig {
+fn caller_config(r: &mut Reader<'_>, now: Instant) -> HandshakeConfig {
     let mut config = HandshakeConfig::default();
     if r.u8() & 1 == 1 {
         config.group = Some(group_ext(r));
@@ -168,7 +151,7 @@ fn caller_config(r: &mut Bytes_<'_>, now: Instant) -> HandshakeConfig {
     config
 }
 
-fn handshake(r: &mut Bytes_<'_>, ids: &[u32], cookies: &[u32]) -> Handshake {
+fn handshake(r: &mut Reader<'_>, ids: &[u32], cookies: &[u32]) -> Handshake {
     let kind = match r.u8() % 7 {
         0 => HandshakeType::Waveahand,
         1 => HandshakeType::Induction,
@@ -210,7 +193,7 @@ fn handshake(r: &mut Bytes_<'_>, ids: &[u32], cookies: &[u32]) -> Handshake {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut r = Bytes_(data);
+    let mut r = Reader(data);
     let config = EndpointConfig {
         max_connections: MAX_CONNECTIONS,
         ..EndpointConfig::default()
