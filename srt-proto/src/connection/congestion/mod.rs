@@ -92,12 +92,19 @@ pub(crate) enum Controller {
 }
 
 impl CongestionControl for Controller {
+    /// The controller's period cut to whole microseconds, as libsrt keeps
+    /// its send interval (`m_tdSendInterval = microseconds_from((int64_t)
+    /// pktSndPeriod_us())` in `CUDT::updateCC`). It matters at high rates:
+    /// 1316-byte packets at the default 1 Gbit/s cap are 10.88 µs apart by
+    /// the formula and 10 µs apart on libsrt's wire, so a 1000 Mbit/s live
+    /// stream fits (1052.8 Mbit/s of payload) instead of losing ~3 %.
     #[inline]
     fn send_period_ns(&self) -> u64 {
-        match self {
+        let period = match self {
             Self::Live(c) => c.send_period_ns(),
             Self::File(c) => c.send_period_ns(),
-        }
+        };
+        period - period % 1_000
     }
 
     #[inline]
@@ -157,5 +164,22 @@ pub(crate) const fn avg_iir(n: u64, old: u64, new: u64) -> u64 {
     match (old.saturating_mul(n.saturating_sub(1)).saturating_add(new)).checked_div(n) {
         Some(avg) => avg,
         None => new,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_period_is_whole_microseconds_as_libsrt_sends() {
+        // (1316 + 44) bytes at 1 Gbit/s: 10.88 µs by the formula, 10 µs on
+        // libsrt's wire, so 1316-byte payload can go at 1052.8 Mbit/s.
+        let live = Controller::Live(LiveCc::new(1316));
+        assert_eq!(live.send_period_ns(), 10_000);
+        let mut capped = LiveCc::new(1316);
+        capped.update_bandwidth(1_000_000, 0);
+        // 1360 bytes at 1 MB/s: exactly 1360 µs, kept.
+        assert_eq!(Controller::Live(capped).send_period_ns(), 1_360_000);
     }
 }

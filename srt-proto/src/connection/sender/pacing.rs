@@ -12,8 +12,8 @@ use crate::time::Instant;
 /// the link capacity with); the pair's second period is added to the one
 /// after it, so the average rate stays the same.
 ///
-/// The schedule is kept in nanoseconds so periods that are not whole
-/// microseconds (10.88 µs at 1 Gbit/s) do not drift. A sender that fell
+/// The schedule is kept in nanoseconds, so any period works without drift
+/// (the controllers give whole microseconds, as libsrt's send interval). A sender that fell
 /// behind catches up back-to-back, as libsrt repays an overslept send
 /// interval, but by at most [`CATCH_UP_NS`] of slots: an event loop whose
 /// timer wakes once a millisecond (tokio's) still sends at the full rate,
