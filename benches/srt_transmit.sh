@@ -19,11 +19,14 @@
 #            120 ms latency window above ~700 Mbit/s (delivery then
 #            degrades to what the buffer allows; it once stopped).
 # At 1000 Mbit/s offered, the default maxbw (libsrt's BW_INFINITE, 1 Gbit/s
-# counting 44 header bytes a packet, ~968 Mbit/s of payload) is below the
-# offer: the caller's send buffer fills (8192 packets) and the excess is
-# dropped (the ~2.3 % loss). The caller's memory is its send buffer: that
-# backlog, and packets in flight until acknowledged (tens of ms when the
-# four processes share 2 cores; 13.6 MiB peak with maxbw=150000000).
+# counting 44 header bytes a packet) gives a period of 10.88 us that both
+# tools cut to 10 us (libsrt keeps its send interval in whole microseconds):
+# up to 1052.8 Mbit/s of 1316-byte payload. The caller's memory is its send
+# buffer: packets in flight until acknowledged (tens of ms when the four
+# processes share 2 cores).
+# Both tools' UDP input gets the same SO_RCVBUF (rcvbuf=12288000, the
+# default srt-transmit asks for; srt-live-transmit otherwise keeps the
+# kernel's ~208 KiB and drops input bursts before SRT sees them).
 # The sink (udp-load recv) asks for a 32 MiB SO_RCVBUF (capped at
 # net.core.rmem_max) so its own queue does not drop what was delivered.
 # Environment: CARGO_TARGET_DIR (default target), SRT_LIVE_TRANSMIT
@@ -77,7 +80,7 @@ run() {
     SRT_UDP_BATCH=$batch "$bin" "${extra[@]}" "srt://:$srt_port?mode=listener$srt_opts" "udp://127.0.0.1:$out_port" >/dev/null 2>&1 &
     local listener=$!
     sleep 0.3
-    SRT_UDP_BATCH=$batch "$bin" "${extra[@]}" "udp://127.0.0.1:$in_port" "srt://127.0.0.1:$srt_port?mode=caller$srt_opts" >/dev/null 2>&1 &
+    SRT_UDP_BATCH=$batch "$bin" "${extra[@]}" "udp://127.0.0.1:$in_port?rcvbuf=12288000" "srt://127.0.0.1:$srt_port?mode=caller$srt_opts" >/dev/null 2>&1 &
     local caller=$!
     PIDS=("$sink" "$listener" "$caller")
     sleep 1
