@@ -54,7 +54,7 @@ pub use srt_proto::group::{BackupState, GroupStats, GroupType, MemberId, MemberS
 use crate::SrtSocket;
 use crate::clock::Clock;
 use crate::error::SrtError;
-use crate::shared::{Delivery, DriverHandle, MemberReport};
+use crate::shared::{Delivery, DriverHandle, ReportTx};
 use bytes::Bytes;
 use futures_channel::{mpsc, oneshot};
 use futures_core::Stream;
@@ -222,7 +222,11 @@ impl GroupShared {
     }
 
     pub(crate) fn count_dropped(&self) {
-        self.with(|s| s.dropped += 1);
+        self.add_dropped(1);
+    }
+
+    pub(crate) fn add_dropped(&self, n: u64) {
+        self.with(|s| s.dropped = s.dropped.saturating_add(n));
     }
 
     pub(crate) fn set_had_member(&self) {
@@ -267,11 +271,7 @@ pub(crate) struct GroupParts {
 }
 
 /// Starts a group's task; its handle's parts and its report channel.
-fn start(
-    group: Group,
-    peer_id: Option<u32>,
-    queue: usize,
-) -> (GroupParts, mpsc::UnboundedSender<MemberReport>) {
+fn start(group: Group, peer_id: Option<u32>, queue: usize) -> (GroupParts, ReportTx) {
     let clock = process_clock();
     let (data_tx, data_rx) = mpsc::channel(COMMAND_QUEUE);
     let (ctl_tx, ctl_rx) = mpsc::unbounded();
@@ -309,7 +309,7 @@ pub(crate) fn accepted(
     first: MemberObservation,
     clock: Clock,
     queue: usize,
-) -> (GroupParts, mpsc::UnboundedSender<MemberReport>) {
+) -> (GroupParts, ReportTx) {
     let config = GroupConfig::new(info.group_type, first.next_send_seq)
         .latency(params.receive_latency.max(params.send_latency));
     let group = Group::new(config, info.local_group_id, clock.now());
@@ -323,9 +323,13 @@ pub(crate) fn accepted(
 /// until every member is closed.
 ///
 /// Limits: a group message is one live packet (at most 1316 bytes, libsrt's
-/// live payload); the channels between the group's task and its members'
-/// endpoint tasks are unbounded (both sides consume them without waiting
-/// on anything else).
+/// live payload). Members' endpoint tasks never wait on the group: if the
+/// group's task falls 8192 messages behind what its members received, the
+/// newest are dropped and counted in
+/// [`dropped_by_reader`](Self::dropped_by_reader), as a socket's full
+/// receive queue does. Sends and commands from the group's
+/// task go to the members' endpoint tasks without a bound; each endpoint
+/// takes them at once into the member's bounded send buffer.
 pub struct SrtGroup {
     parts: GroupParts,
     caller: Option<Arc<CallerSide>>,

@@ -5,6 +5,7 @@ use crate::clock::Clock;
 use crate::error::SrtError;
 use bytes::Bytes;
 use futures_channel::{mpsc, oneshot};
+use futures_core::Stream;
 use srt_proto::connection::{CloseReason, SendError, SendOptions};
 use srt_proto::endpoint::MemberCommand;
 use srt_proto::group::MemberObservation;
@@ -13,8 +14,10 @@ use srt_proto::seq::SeqNumber;
 use srt_proto::time::Instant as ProtoInstant;
 use srt_proto::{ConnectionId, Endpoint, ListenConfig};
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Waker};
+use std::task::{Context, Poll, Waker};
 
 /// Work run on the task with the endpoint and the current time.
 pub(crate) type Job = Box<dyn FnOnce(&mut Endpoint, ProtoInstant) + Send>;
@@ -89,18 +92,112 @@ pub(crate) enum MemberCtl {
 /// channel and the member's key in it.
 #[derive(Clone)]
 pub(crate) struct MemberLink {
-    pub(crate) tx: mpsc::UnboundedSender<MemberReport>,
+    pub(crate) tx: ReportTx,
     pub(crate) key: u64,
 }
 
 impl MemberLink {
+    /// `false` once the group's task is gone.
     pub(crate) fn report(&self, report: MemberEvent) -> bool {
-        self.tx
-            .unbounded_send(MemberReport {
-                key: self.key,
-                event: report,
-            })
-            .is_ok()
+        self.tx.send(MemberReport {
+            key: self.key,
+            event: report,
+        })
+    }
+}
+
+/// The most messages and snapshots of its members a group's task may have
+/// waiting (about one receive buffer of 1316-byte packets, ~10 MB). Lifecycle
+/// reports (connected, failed, refused, closed) always go through.
+pub(crate) const MAX_QUEUED_REPORTS: usize = 8192;
+
+/// Counts shared by a report channel's two ends.
+#[derive(Default)]
+struct ReportCounts {
+    /// Messages and snapshots sent and not yet taken.
+    queued: AtomicUsize,
+    /// Messages dropped because [`MAX_QUEUED_REPORTS`] were waiting.
+    dropped: AtomicU64,
+}
+
+/// The sending end of a group's report channel (endpoint tasks hold it):
+/// the members' endpoint tasks never wait on a group, so a group's task
+/// that falls behind what its members receive loses the newest messages
+/// (counted as dropped, as a socket's full receive queue does) instead of
+/// queueing without bound; a snapshot is skipped (the next one replaces it).
+#[derive(Clone)]
+pub(crate) struct ReportTx {
+    tx: mpsc::UnboundedSender<MemberReport>,
+    counts: Arc<ReportCounts>,
+}
+
+/// The group task's end of its report channel.
+pub(crate) struct ReportRx {
+    rx: mpsc::UnboundedReceiver<MemberReport>,
+    counts: Arc<ReportCounts>,
+}
+
+/// A group's report channel.
+pub(crate) fn report_channel() -> (ReportTx, ReportRx) {
+    let (tx, rx) = mpsc::unbounded();
+    let counts = Arc::new(ReportCounts::default());
+    (
+        ReportTx {
+            tx,
+            counts: counts.clone(),
+        },
+        ReportRx { rx, counts },
+    )
+}
+
+/// Whether `event` is one of the reports [`MAX_QUEUED_REPORTS`] bounds.
+fn counted(event: &MemberEvent) -> bool {
+    matches!(
+        event,
+        MemberEvent::Message { .. } | MemberEvent::Observed(_)
+    )
+}
+
+impl ReportTx {
+    /// The group's task is gone.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    /// Sends `report` unless it is a message or snapshot and the group's
+    /// task has [`MAX_QUEUED_REPORTS`] waiting; `false` once the task is gone.
+    pub(crate) fn send(&self, report: MemberReport) -> bool {
+        if self.tx.is_closed() {
+            return false;
+        }
+        if counted(&report.event) {
+            if self.counts.queued.load(Ordering::Acquire) >= MAX_QUEUED_REPORTS {
+                if matches!(report.event, MemberEvent::Message { .. }) {
+                    self.counts.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+                return true;
+            }
+            self.counts.queued.fetch_add(1, Ordering::AcqRel);
+        }
+        self.tx.unbounded_send(report).is_ok()
+    }
+}
+
+impl ReportRx {
+    /// The next report.
+    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<MemberReport>> {
+        let next = Pin::new(&mut self.rx).poll_next(cx);
+        if let Poll::Ready(Some(report)) = &next
+            && counted(&report.event)
+        {
+            self.counts.queued.fetch_sub(1, Ordering::AcqRel);
+        }
+        next
+    }
+
+    /// Messages dropped since the last call.
+    pub(crate) fn take_dropped(&self) -> u64 {
+        self.counts.dropped.swap(0, Ordering::Relaxed)
     }
 }
 
@@ -295,5 +392,56 @@ impl DriverHandle {
         })?;
         done.await.map_err(|_| SrtError::TaskGone)?;
         Ok(crate::SrtListener::new(self, rx, queue))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::task::noop_waker_ref;
+
+    fn message(n: u32) -> MemberReport {
+        MemberReport {
+            key: 1,
+            event: MemberEvent::Message {
+                seq: SeqNumber::new(n),
+                data: Bytes::from_static(b"ts"),
+                src_time: ProtoInstant::from_micros(u64::from(n)),
+            },
+        }
+    }
+
+    fn drain(rx: &mut ReportRx) -> (usize, usize) {
+        let mut cx = Context::from_waker(noop_waker_ref());
+        let (mut messages, mut others) = (0, 0);
+        while let Poll::Ready(Some(report)) = rx.poll_next(&mut cx) {
+            match report.event {
+                MemberEvent::Message { .. } => messages += 1,
+                _ => others += 1,
+            }
+        }
+        (messages, others)
+    }
+
+    #[test]
+    fn a_group_task_that_falls_behind_loses_the_newest_messages_not_memory() {
+        let (tx, mut rx) = report_channel();
+        for n in 0..MAX_QUEUED_REPORTS as u32 + 10 {
+            assert!(tx.send(message(n)), "the task is alive");
+        }
+        // A close is never dropped, even with the queue full.
+        assert!(tx.send(MemberReport {
+            key: 1,
+            event: MemberEvent::Closed(CloseReason::PeerShutdown),
+        }));
+        assert_eq!(drain(&mut rx), (MAX_QUEUED_REPORTS, 1));
+        assert_eq!(rx.take_dropped(), 10);
+        assert_eq!(rx.take_dropped(), 0);
+        // Once taken, there is room again.
+        assert!(tx.send(message(0)));
+        assert_eq!(drain(&mut rx), (1, 0));
+        drop(rx);
+        assert!(!tx.send(message(1)), "the task is gone");
+        assert!(tx.is_closed());
     }
 }

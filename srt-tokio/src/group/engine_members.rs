@@ -11,7 +11,7 @@
 
 use super::{Engine, Incoming};
 use crate::error::SrtError;
-use crate::shared::{MemberCtl, MemberEvent, MemberLink, MemberReport};
+use crate::shared::{MemberCtl, MemberEvent, MemberLink, ReportTx};
 use futures_channel::mpsc;
 use futures_core::Stream;
 use srt_proto::group::MemberObservation;
@@ -38,7 +38,7 @@ pub(crate) struct Members {
     /// Caller members being connected.
     connecting: HashMap<ConnectionId, MemberLink>,
     /// Listener: the groups started here, by mirror group id.
-    groups: HashMap<u32, mpsc::UnboundedSender<MemberReport>>,
+    groups: HashMap<u32, ReportTx>,
     last_observed: Option<ProtoInstant>,
 }
 

@@ -10,10 +10,11 @@ use super::{GroupMemberStatus, GroupShared};
 use crate::clock::Clock;
 use crate::engine::poll_next_of;
 use crate::error::SrtError;
-use crate::shared::{Delivery, MemberCtl, MemberEvent, MemberLink, MemberReport};
+use crate::shared::{
+    Delivery, MemberCtl, MemberEvent, MemberLink, MemberReport, ReportRx, ReportTx, report_channel,
+};
 use bytes::Bytes;
 use futures_channel::{mpsc, oneshot};
-use futures_core::Stream;
 use srt_proto::ConnectionId;
 use srt_proto::connection::{CloseReason, SendError, SendOptions};
 use srt_proto::group::{Group, GroupEvent, GroupOutput, GroupSendError, GroupStats, MemberId};
@@ -23,7 +24,6 @@ use srt_proto::packet::reject::RejectReason;
 use srt_proto::time::Instant as ProtoInstant;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -104,9 +104,9 @@ pub(crate) struct GroupTask {
     clock: Clock,
     data_rx: Option<mpsc::Receiver<GroupCommand>>,
     ctl_rx: Option<mpsc::UnboundedReceiver<GroupControl>>,
-    reports: mpsc::UnboundedReceiver<MemberReport>,
+    reports: ReportRx,
     /// For the links of members added here.
-    reports_tx: mpsc::UnboundedSender<MemberReport>,
+    reports_tx: ReportTx,
     /// Delivered messages, to the application; `None` once the group has
     /// no member left.
     deliveries: Option<mpsc::Sender<Delivery>>,
@@ -126,8 +126,8 @@ impl GroupTask {
         ctl_rx: mpsc::UnboundedReceiver<GroupControl>,
         deliveries: mpsc::Sender<Delivery>,
         shared: Arc<GroupShared>,
-    ) -> (Self, mpsc::UnboundedSender<MemberReport>) {
-        let (reports_tx, reports) = mpsc::unbounded();
+    ) -> (Self, ReportTx) {
+        let (reports_tx, reports) = report_channel();
         let task = Self {
             group,
             clock,
@@ -155,13 +155,17 @@ impl GroupTask {
     pub(crate) fn poll_inputs(&mut self, cx: &mut Context<'_>) -> bool {
         let mut any = false;
         for _ in 0..BATCH {
-            match Pin::new(&mut self.reports).poll_next(cx) {
+            match self.reports.poll_next(cx) {
                 Poll::Ready(Some(report)) => {
                     any = true;
                     self.report(report);
                 }
                 _ => break,
             }
+        }
+        let dropped = self.reports.take_dropped();
+        if dropped > 0 {
+            self.shared.add_dropped(dropped);
         }
         for _ in 0..BATCH {
             match poll_next_of(&mut self.ctl_rx, cx) {
