@@ -107,3 +107,24 @@ fn a_member_joining_mid_stream_takes_the_group_time_base_and_carries_data() {
         GroupEvent::MemberStateChanged { member, to: MemberState::Running, .. } if *member == joined
     )));
 }
+
+#[test]
+fn a_member_joining_after_the_timestamp_wrap_keeps_the_schedule() {
+    // SRT timestamps are 32-bit microseconds: they wrap after 71.6 min of
+    // the group's time. A member joining after that stamps (and is read)
+    // from the same group start as the first one.
+    let mut h = Harness::new(GroupType::Broadcast, LATENCY, 70);
+    h.options.peer_idle_timeout = Duration::from_secs(10);
+    h.connect(1, path(1), path(2));
+    let minute = 60_000;
+    h.stream(ms(0), ms(74 * minute), Duration::from_millis(100));
+    h.run_until(ms(72 * minute));
+    let j = h.connect(1, path(3), path(4));
+    h.run_until(ms(72 * minute + 30_000));
+    // Only the late member is left for the last 90 s.
+    h.disconnect(0);
+    h.run_until(ms(75 * minute));
+    h.check_exactly_once_in_order_on_time(74 * 600).unwrap();
+    let joined = h.pairs[j].rx_id;
+    assert!(h.delivered.iter().filter(|d| d.member == joined).count() > 800);
+}

@@ -185,7 +185,7 @@ fn the_receive_time_base_is_unknown_until_the_peer_speaks_then_first_arrival_min
 #[test]
 fn a_time_base_set_from_the_group_schedules_delivery() {
     let mut p = Pair::new(0);
-    p.rx.set_receive_time_base(ms(30));
+    p.rx.set_receive_time_base(ms(30), ms(0));
     p.send(1);
     p.run_until(ms(300));
     // Timestamp 0: due at 30 ms + 100 ms latency, not at 5 + 100.

@@ -665,9 +665,13 @@ impl Connection {
     }
 
     /// Replaces the TSBPD time base (the members of a group share one, so
-    /// a sequence number is due at the same instant on each).
-    pub fn set_receive_time_base(&mut self, base: Instant) {
-        self.receiver.tsbpd_mut().set_time_base(base);
+    /// a sequence number is due at the same instant on each). `base` may
+    /// come from a member whose timestamps have wrapped (every 71.6 min) a
+    /// different number of times: it is moved by whole wraps to match this
+    /// connection's timestamps around `now`, so [`Self::receive_time_base`]
+    /// gives `base` up to a multiple of 2^32 µs.
+    pub fn set_receive_time_base(&mut self, base: Instant, now: Instant) {
+        self.receiver.tsbpd_mut().set_time_base(base, now);
     }
 
     /// When the last packet (of any kind) from the peer arrived.

@@ -405,7 +405,7 @@ impl Endpoint {
             // A fresh connection has nothing in flight: this cannot fail.
             let _ = connection.override_send_seq(next_seq);
             if let Some(base) = time_base {
-                connection.set_receive_time_base(base);
+                connection.set_receive_time_base(base, now);
             }
         }
         self.conns.insert(

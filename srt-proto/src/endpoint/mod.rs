@@ -663,7 +663,7 @@ impl Endpoint {
                     Ok(())
                 }
                 MemberCommand::SetReceiveTimeBase(base) => {
-                    c.set_receive_time_base(base);
+                    c.set_receive_time_base(base, now);
                     Ok(())
                 }
             },

@@ -322,12 +322,7 @@ impl Group {
             None => self.time_base = Some((id, base)),
             Some((leader, _)) if leader == id => self.time_base = Some((id, base)),
             Some((_, group_base)) => {
-                let diff = if base > group_base {
-                    base.duration_since(group_base)
-                } else {
-                    group_base.duration_since(base)
-                };
-                if diff > TIME_BASE_TOLERANCE {
+                if off_by_more_than_wraps(base, group_base, TIME_BASE_TOLERANCE) {
                     if let Some(member) = self.members.get_mut(i) {
                         member.time_base_synced = true;
                     }
@@ -628,6 +623,17 @@ impl Group {
 /// Members whose time base is off the group's by more than this get the
 /// group's (drift corrections move a member's by a few ms at most).
 const TIME_BASE_TOLERANCE: Duration = Duration::from_micros(500);
+
+/// Whether two TSBPD time bases differ by more than `tolerance`, apart
+/// from whole timestamp wraps (2^32 µs): a member that joined after a wrap
+/// counts its timestamps from there, and its base lies that much later
+/// for the same schedule
+/// ([`Connection::set_receive_time_base`](crate::connection::Connection::set_receive_time_base)).
+fn off_by_more_than_wraps(a: Instant, b: Instant, tolerance: Duration) -> bool {
+    const WRAP_US: u64 = 1 << 32;
+    let diff = a.as_micros().abs_diff(b.as_micros()) % WRAP_US;
+    diff.min(WRAP_US - diff) > tolerance.as_micros() as u64
+}
 
 /// Backup: qualification runs at least this often without sends.
 pub(crate) const TICK: Duration = Duration::from_millis(10);

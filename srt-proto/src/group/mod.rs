@@ -40,7 +40,10 @@
 //! members share one TSBPD time base (the group follows its first
 //! member's and sets the others' with `SetReceiveTimeBase`), so a
 //! sequence number is due at the same instant on each, and members that
-//! fall behind the last delivery get `SkipReceiveTo`.
+//! fall behind the last delivery get `SkipReceiveTo`. Bases are compared
+//! up to whole timestamp wraps (2^32 µs): a member joining after the
+//! peer's timestamps wrapped (71.6 min into the group) counts from that
+//! wrap and takes the group's base moved onto its own line.
 //!
 //! # Bounds
 //! At most [`GroupConfig::max_members`] members; a backup group keeps at

@@ -285,6 +285,31 @@ fn a_member_time_base_off_the_group_one_is_reset_and_the_leader_is_followed() {
 }
 
 #[test]
+fn a_member_time_base_whole_timestamp_wraps_after_the_group_one_is_in_step() {
+    // A member that joined after the peer's timestamps wrapped counts from
+    // there: its base is 2^32 µs later for the same schedule.
+    let mut g = group(GroupType::Broadcast);
+    let a = g.add_member(1, ms(0)).unwrap();
+    let b = g.add_member(1, ms(0)).unwrap();
+    let with_base = |us: u64| MemberObservation {
+        receive_time_base: Some(Instant::from_micros(us)),
+        ..obs(ms(0), ISN)
+    };
+    g.member_connected(a, with_base(3_000), ms(0));
+    g.member_connected(b, with_base(3_000 + (1 << 32) + 100), ms(0));
+    assert!(commands(&outputs(&mut g)).is_empty());
+    // Off by a wrap and 2 ms: reset.
+    g.observe(b, with_base(1_000 + (1 << 32)), ms(1));
+    assert_eq!(
+        commands(&outputs(&mut g)),
+        [(
+            b,
+            MemberCommand::SetReceiveTimeBase(Instant::from_micros(3_000))
+        )]
+    );
+}
+
+#[test]
 fn backup_sends_on_one_member_and_keeps_the_other_on_standby() {
     let mut g = group(GroupType::Backup);
     let a = connected(&mut g, 10, ms(0));

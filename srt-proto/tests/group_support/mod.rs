@@ -430,7 +430,7 @@ pub fn apply(c: &mut Connection, command: MemberCommand, now: Instant) -> bool {
             true
         }
         MemberCommand::SetReceiveTimeBase(base) => {
-            c.set_receive_time_base(base);
+            c.set_receive_time_base(base, now);
             true
         }
     }

@@ -164,12 +164,34 @@ impl TsbpdClock {
         u64::try_from(at).ok().map(Instant::from_micros)
     }
 
-    /// Replaces the time base so that [`Self::time_base`] gives `base`
-    /// (group members share one).
-    pub(crate) fn set_time_base(&mut self, base: Instant) {
-        self.base = Some(micros(base).saturating_sub(self.drift.drift()));
+    /// Takes another clock's time base (group members share one): this
+    /// clock's [`Self::time_base`] gives `base` moved by whole timestamp
+    /// wraps (2^32 µs, 71.6 min) onto this clock's own unwrapped line. A
+    /// member that joined after a wrap counts its timestamps from there,
+    /// the group's oldest member from the start; `now` tells which wrap
+    /// this clock's latest timestamp belongs to. Before any timestamp,
+    /// the line is anchored at `now`, so the first one unwraps onto the
+    /// group's line directly.
+    pub(crate) fn set_time_base(&mut self, base: Instant, now: Instant) {
+        let base = micros(base).saturating_sub(self.drift.drift());
+        let now = micros(now);
+        match self.last {
+            None => {
+                self.last = Some(now.saturating_sub(base).max(0));
+                self.base = Some(base);
+            }
+            Some(last) => {
+                // now ≈ base + k·2^32 + last: the nearest whole k.
+                let off = now.saturating_sub(base).saturating_sub(last);
+                let wraps = off.saturating_add(WRAP_US / 2).div_euclid(WRAP_US);
+                self.base = Some(base.saturating_add(wraps.saturating_mul(WRAP_US)));
+            }
+        }
     }
 }
+
+/// The span of the 32-bit microsecond timestamps.
+const WRAP_US: i64 = 1 << 32;
 
 fn micros(t: Instant) -> i64 {
     i64::try_from(t.as_micros()).unwrap_or(i64::MAX)
@@ -205,6 +227,47 @@ mod tests {
         assert_eq!(after - before, 2000);
         // A retransmission from before the wrap still maps before it.
         assert_eq!(c.unwrap(Timestamp::new(u32::MAX - 499)), before + 500);
+    }
+
+    const WRAP: u64 = 1 << 32;
+
+    #[test]
+    fn a_group_base_set_before_any_packet_places_a_wrapped_timestamp_after_the_wrap() {
+        // The group's oldest member has counted from its start B = 1 s; the
+        // peer's clock wrapped 2 s ago, so this member's first timestamp
+        // is small.
+        let b = Instant::from_micros(1_000_000);
+        let now = Instant::from_micros(1_000_000 + WRAP + 2_000_000);
+        let mut c = TsbpdClock::new(Duration::from_millis(120), false);
+        c.set_time_base(b, now);
+        let u = c.unwrap(Timestamp::new(1_990_000));
+        c.observe(u, now);
+        assert_eq!(
+            c.delivery_time(u),
+            Instant::from_micros(1_000_000 + WRAP + 1_990_000 + 120_000)
+        );
+        assert_eq!(c.time_base(), Some(b));
+    }
+
+    #[test]
+    fn a_group_base_set_after_packets_moves_by_whole_wraps_to_this_clocks_line() {
+        let mut c = TsbpdClock::new(Duration::from_millis(120), false);
+        // The member's own first packet: timestamp 2 s arriving at 5000 s.
+        let now = Instant::from_micros(5_000_000_000);
+        let u = c.unwrap(Timestamp::new(2_000_000));
+        c.observe(u, now);
+        // The group's base B lies one wrap (and 3 ms) earlier on the
+        // oldest member's line.
+        let b = Instant::from_micros(5_000_000_000 - 2_000_000 - WRAP - 3_000);
+        c.set_time_base(b, now);
+        assert_eq!(
+            c.time_base(),
+            Some(Instant::from_micros(b.as_micros() + WRAP))
+        );
+        assert_eq!(
+            c.delivery_time(u),
+            Instant::from_micros(5_000_000_000 - 3_000 + 120_000)
+        );
     }
 
     #[test]
