@@ -212,3 +212,32 @@ fn a_member_joining_a_running_group_late_stays_connected_and_carries_data() {
     assert!(joined > 1_000);
     w.check(BROADCAST_LATENCY).unwrap();
 }
+
+#[test]
+fn a_member_joining_after_the_timestamp_wrap_carries_the_stream_alone_on_time() {
+    // 72 min into the group its timestamps have wrapped (every 71.6 min):
+    // the joining member's handshake and data count from the group's
+    // start, the listener's new member takes the group's time base moved
+    // by that wrap. Then the first path goes dark.
+    let minute = 60_000;
+    let dark = path(1).partition(ms(72 * minute + 30_000), ms(80 * minute));
+    let mut w = world(
+        GroupType::Broadcast,
+        BROADCAST_LATENCY,
+        7,
+        &[(dark.clone(), dark.seed(2)), (path(3), path(4))],
+    );
+    w.connect_at(0, 0, 1);
+    w.stream(500, 74 * minute);
+    w.caller().interval = Duration::from_millis(200);
+    w.connect_at(72 * minute, 1, 1);
+    w.net.run_until(ms(74 * minute + 2_000)).unwrap();
+    let late = w
+        .listener()
+        .delivered
+        .iter()
+        .filter(|d| d.0 > ms(72 * minute + 31_000))
+        .count();
+    assert!(late > 400, "{late} messages after the first path went dark");
+    w.check(BROADCAST_LATENCY).unwrap();
+}
