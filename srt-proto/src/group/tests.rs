@@ -260,15 +260,20 @@ fn a_new_member_gets_the_group_time_base() {
     );
 }
 
+/// A fresh member's observation whose TSBPD time base is `us`.
+fn with_time_base(us: u64) -> MemberObservation {
+    MemberObservation {
+        receive_time_base: Some(Instant::from_micros(us)),
+        ..obs(ms(0), ISN)
+    }
+}
+
 #[test]
 fn a_member_time_base_off_the_group_one_is_reset_and_the_leader_is_followed() {
     let mut g = group(GroupType::Broadcast);
     let a = g.add_member(1, ms(0)).unwrap();
     let b = g.add_member(1, ms(0)).unwrap();
-    let with_base = |t: u64| MemberObservation {
-        receive_time_base: Some(ms(t)),
-        ..obs(ms(0), ISN)
-    };
+    let with_base = |t: u64| with_time_base(t * 1000);
     g.member_connected(a, with_base(3), ms(0));
     g.member_connected(b, with_base(9), ms(0));
     assert_eq!(
@@ -291,10 +296,7 @@ fn a_member_time_base_whole_timestamp_wraps_after_the_group_one_is_in_step() {
     let mut g = group(GroupType::Broadcast);
     let a = g.add_member(1, ms(0)).unwrap();
     let b = g.add_member(1, ms(0)).unwrap();
-    let with_base = |us: u64| MemberObservation {
-        receive_time_base: Some(Instant::from_micros(us)),
-        ..obs(ms(0), ISN)
-    };
+    let with_base = with_time_base;
     g.member_connected(a, with_base(3_000), ms(0));
     g.member_connected(b, with_base(3_000 + (1 << 32) + 100), ms(0));
     assert!(commands(&outputs(&mut g)).is_empty());
