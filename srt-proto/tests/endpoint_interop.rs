@@ -310,15 +310,14 @@ fn an_encrypted_libsrt_caller_delivers_to_our_listener() {
     );
 }
 
-#[test]
-fn rendezvous_with_libsrt_connects_both_sides() {
-    if !libsrt_available() {
-        return;
-    }
-    let mut d = Driver::new(4);
+/// Our endpoint (seeded `seed`) in rendezvous with a libsrt that writes
+/// what it receives to the returned UDP sink; run until the handshake
+/// settles.
+fn rendezvous_with_libsrt(seed: u8) -> (Driver, UdpSocket, Libsrt) {
+    let mut d = Driver::new(seed);
     let libsrt_port = free_port();
     let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let _libsrt = Libsrt::start(
+    let libsrt = Libsrt::start(
         &format!("srt://{}?mode=rendezvous&port={libsrt_port}", d.addr()),
         &format!("udp://{}", sink.local_addr().unwrap()),
     );
@@ -328,6 +327,15 @@ fn rendezvous_with_libsrt_connects_both_sides() {
         config: Box::new(HandshakeConfig::default()),
     });
     d.run_until_settled(Duration::from_secs(5));
+    (d, sink, libsrt)
+}
+
+#[test]
+fn rendezvous_with_libsrt_connects_both_sides() {
+    if !libsrt_available() {
+        return;
+    }
+    let (mut d, _sink, _libsrt) = rendezvous_with_libsrt(4);
     assert!(d.connected().is_some(), "{:?}", d.events);
     // libsrt is connected too: it keeps the connection (no SHUTDOWN, no
     // rejection) and answers our keepalives.
@@ -349,19 +357,7 @@ fn rendezvous_with_libsrt_carries_data_whoever_wins_the_cookie_contest() {
         return;
     }
     for seed in [6, 7, 8, 9] {
-        let mut d = Driver::new(seed);
-        let libsrt_port = free_port();
-        let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let _libsrt = Libsrt::start(
-            &format!("srt://{}?mode=rendezvous&port={libsrt_port}", d.addr()),
-            &format!("udp://{}", sink.local_addr().unwrap()),
-        );
-        let remote: SocketAddr = format!("127.0.0.1:{libsrt_port}").parse().unwrap();
-        d.input(Input::Rendezvous {
-            remote,
-            config: Box::new(HandshakeConfig::default()),
-        });
-        d.run_until_settled(Duration::from_secs(5));
+        let (mut d, sink, _libsrt) = rendezvous_with_libsrt(seed);
         let conn = d
             .connected()
             .unwrap_or_else(|| panic!("seed {seed}: {:?}", d.events));
